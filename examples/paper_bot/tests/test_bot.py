@@ -20,7 +20,7 @@ def make_bot(prices, store=None, publisher=None, **env):
 
 def test_each_tick_is_recorded_and_published():
     bot, store, publisher = make_bot([10.0, 11.0, 12.0])
-    for _ in range(3):
+    for _tick in range(3):
         bot.step()
     assert store.schema_created
     assert store.ticks == [("TEST", 10.0), ("TEST", 11.0), ("TEST", 12.0)]
@@ -29,8 +29,8 @@ def test_each_tick_is_recorded_and_published():
 
 
 def test_crossover_places_paper_orders_and_counts_pnl():
-    bot, store, _ = make_bot([10, 9, 8, 7, 6, 9, 12, 12, 5, 3])
-    sides = [bot.step() for _ in range(10)]
+    bot, store, _publisher = make_bot([10, 9, 8, 7, 6, 9, 12, 12, 5, 3])
+    sides = [bot.step() for _tick in range(10)]
     assert [fill[1] for fill in store.fills] == ["buy", "sell"]
     assert sides.count("buy") == 1
     assert store.fills[0][3] == 12 and store.fills[1][3] == 5
@@ -40,19 +40,19 @@ def test_crossover_places_paper_orders_and_counts_pnl():
 
 def test_history_and_open_position_are_restored():
     store = FakeStore(history=[1.0, 2.0, 3.0, 4.0], last_side="buy")
-    bot, _, _ = make_bot([0.5], store=store)
+    bot, _store, _publisher = make_bot([0.5], store=store)
     assert bot.step() == "sell"
 
 
 def test_publish_failure_is_counted_not_fatal():
-    bot, store, _ = make_bot([10.0], publisher=FakePublisher(healthy=False))
+    bot, store, _publisher = make_bot([10.0], publisher=FakePublisher(healthy=False))
     bot.step()
     assert store.ticks == [("TEST", 10.0)]
     assert bot.metrics.value("paper_bot_errors_total", kind="redis") == 1
 
 
 def test_run_stops_at_max_ticks_and_on_stop_event():
-    bot, store, _ = make_bot(replay([10.0, 11.0]))
+    bot, store, _publisher = make_bot(replay([10.0, 11.0]))
     assert bot.run(threading.Event(), max_ticks=5) == 5
     stop = threading.Event()
     stop.set()
@@ -62,7 +62,7 @@ def test_run_stops_at_max_ticks_and_on_stop_event():
 
 def test_run_retries_after_database_error():
     store = FakeStore(healthy=False)
-    bot, _, _ = make_bot(replay([10.0]), store=store)
+    bot, _store, _publisher = make_bot(replay([10.0]), store=store)
     stop = threading.Event()
     timer = threading.Timer(0.3, stop.set)
     timer.start()

@@ -105,7 +105,7 @@ def test_unreachable_services_give_503_and_sigterm_still_exits_zero():
 
 
 def test_once_processes_the_requested_ticks_and_exits():
-    proc, _ = start(["--once", "--ticks", "7"], script=WITH_FAKES)
+    proc, _port = start(["--once", "--ticks", "7"], script=WITH_FAKES)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "ticks=7 store_closed=True publisher_closed=True" in out
@@ -113,8 +113,8 @@ def test_once_processes_the_requested_ticks_and_exits():
 
 def test_once_fails_when_the_database_is_unreachable():
     closed = str(free_port())
-    proc, _ = start(["--once"], PGHOST="127.0.0.1", PGPORT=closed, REDIS_HOST="127.0.0.1", REDIS_PORT=closed)
-    _, err = proc.communicate(timeout=60)
+    proc, _port = start(["--once"], PGHOST="127.0.0.1", PGPORT=closed, REDIS_HOST="127.0.0.1", REDIS_PORT=closed)
+    _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1
     assert "session failed" in err
 

@@ -43,7 +43,7 @@ def test_healthz_is_200_when_both_answer(serve):
 
 @pytest.mark.parametrize("db_ok,redis_ok", [(False, True), (True, False), (False, False)])
 def test_healthz_is_503_when_a_dependency_fails(serve, db_ok, redis_ok):
-    status, _, body = get(serve(FakeStore(healthy=db_ok), FakePublisher(healthy=redis_ok)), "/healthz")
+    status, _ctype, body = get(serve(FakeStore(healthy=db_ok), FakePublisher(healthy=redis_ok)), "/healthz")
     report = json.loads(body)
     assert status == 503
     assert report["status"] == "unhealthy"
@@ -68,7 +68,7 @@ def test_metrics_are_prometheus_text(serve):
 
 
 def test_unknown_path_is_404(serve):
-    status, _, _ = get(serve(FakeStore(), FakePublisher()), "/admin")
+    status, _ctype, _body = get(serve(FakeStore(), FakePublisher()), "/admin")
     assert status == 404
 
 

@@ -32,7 +32,7 @@ def test_placeholders_match_parameters():
 def test_ensure_schema_runs_every_statement_in_one_transaction():
     conn = FakeConnection()
     Store(lambda: conn).ensure_schema()
-    assert [sql for sql, _ in conn.executed] == list(SCHEMA_STATEMENTS)
+    assert [sql for sql, _params in conn.executed] == list(SCHEMA_STATEMENTS)
     assert conn.commits == 1
 
 

@@ -101,7 +101,7 @@ def main(argv=None, store_factory=None, publisher_factory=None) -> int:
             LOG.info("paper-bot %s: one session of %d ticks for %s", __version__, ticks, settings.symbol)
             try:
                 bot.prepare()
-                for _ in range(ticks):
+                for _tick in range(ticks):
                     if stop.is_set():
                         break
                     bot.step()

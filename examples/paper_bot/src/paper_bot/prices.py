@@ -56,7 +56,6 @@ def replay(prices: List[float], loop: bool = True) -> Iterator[float]:
     if not prices:
         raise ValueError("nothing to replay")
     while True:
-        for price in prices:
-            yield price
+        yield from prices
         if not loop:
             return
