@@ -409,7 +409,11 @@ def stubbed_client(monkeypatch, code=None, exception=None):
         stubber.add_client_error("get_secret_value", service_error_code=code, service_message="%s from AWS" % code)
     stubber.activate()
     if exception:
-        monkeypatch.setattr(client, "get_secret_value", lambda **kw: (_ for _ in ()).throw(exception))
+
+        def raise_exception(**kwargs):
+            raise exception
+
+        monkeypatch.setattr(client, "get_secret_value", raise_exception)
 
     def fake_client(self, service, retry_decorator=None, **kwargs):
         assert service == "secretsmanager"
