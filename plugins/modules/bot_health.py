@@ -27,7 +27,7 @@ description:
   - The module fails only when O(fail_on_unhealthy=true); otherwise it returns
     RV(healthy=false) and the RV(problems).
 author:
-  - tradeops maintainers
+  - tradeops maintainers (@tradeops)
 options:
   unit:
     description:
@@ -203,23 +203,47 @@ checks:
       returned: when O(unit) is given
       type: dict
       contains:
-        name: {description: Unit name., type: str}
-        load_state: {description: LoadState (loaded, not-found, ...)., type: str}
-        active_state: {description: ActiveState (active, failed, activating, inactive, ...)., type: str}
-        sub_state: {description: SubState (running, exited, auto-restart, dead, ...)., type: str}
-        result: {description: Result of the last run (success, exit-code, signal, ...)., type: str}
-        n_restarts: {description: Automatic restarts since the unit was last started by hand., type: int}
-        active_seconds: {description: Seconds since the unit became active; null when it is not active., type: float}
+        name:
+          description: Unit name.
+          type: str
+        load_state:
+          description: C(LoadState), for example V(loaded) or V(not-found).
+          type: str
+        active_state:
+          description: C(ActiveState), for example V(active), V(failed), V(activating) or V(inactive).
+          type: str
+        sub_state:
+          description: C(SubState), for example V(running), V(exited), V(auto-restart) or V(dead).
+          type: str
+        result:
+          description: C(Result) of the last run, for example V(success), V(exit-code) or V(signal).
+          type: str
+        n_restarts:
+          description: Automatic restarts since the unit was last started by hand (C(NRestarts)).
+          type: int
+        active_seconds:
+          description: Seconds since the unit became active; null when it is not active.
+          type: float
     http:
       description: The HTTP(S) endpoint.
       returned: when O(http_url) is given
       type: dict
       contains:
-        url: {description: The URL., type: str}
-        status: {description: HTTP status code; null when no answer came., type: int}
-        latency_ms: {description: Time to the answer (or the error) in milliseconds., type: float}
-        body_matched: {description: Whether the body held O(http_expected_body); null when not asked., type: bool}
-        error: {description: Why no answer came; null otherwise., type: str}
+        url:
+          description: The URL.
+          type: str
+        status:
+          description: HTTP status code; null when no answer came.
+          type: int
+        latency_ms:
+          description: Time to the answer (or to the error) in milliseconds.
+          type: float
+        body_matched:
+          description: Whether the body held O(http_expected_body); null when not asked.
+          type: bool
+        error:
+          description: Why no answer came; null otherwise.
+          type: str
     endpoints:
       description: One entry per O(endpoints[].name).
       returned: always

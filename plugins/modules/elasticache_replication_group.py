@@ -26,7 +26,7 @@ description:
     primary's cache cluster.
   - Changes are applied immediately (C(ApplyImmediately=true)).
 author:
-  - tradeops maintainers
+  - tradeops maintainers (@tradeops)
 options:
   replication_group_id:
     description:

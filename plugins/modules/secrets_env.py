@@ -29,7 +29,7 @@ description:
   - When the rendered content equals the file's content, the file is not rewritten (its
     modification time does not change); owner, group and mode are still enforced.
 author:
-  - tradeops maintainers
+  - tradeops maintainers (@tradeops)
 options:
   secrets:
     description:
@@ -443,6 +443,7 @@ def main():
             type="list",
             elements="dict",
             required=True,
+            no_log=False,
             options=dict(
                 name=dict(type="str", required=True),
                 prefix=dict(type="str"),

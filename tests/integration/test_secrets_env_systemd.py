@@ -106,7 +106,7 @@ def env_file(moto_endpoint, tmp_path_factory):
     )
     playbook_bin = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
     outputs = []
-    for _ in range(2):
+    for _run in range(2):
         proc = subprocess.run(
             [
                 playbook_bin,
@@ -159,7 +159,7 @@ def docker_available():
 def test_values_round_trip_through_systemd(env_file):
     if not docker_available():
         pytest.skip("no Docker engine answers (docker info failed); the systemd round trip needs one")
-    path, _ = env_file
+    path = env_file[0]
     name = "tradeops-secrets-env-%d" % os.getpid()
     subprocess.run(
         [

@@ -117,7 +117,7 @@ def tls(tmp_path_factory):
     """A TLS server (like Redis with in-transit encryption) and an HTTPS server, one CA."""
     tmp = tmp_path_factory.mktemp("tls")
     ca_key, ca_cert, ca_file = make_ca(tmp, "sandbox-ca")
-    _, _, other_ca_file = make_ca(tmp, "other-ca")
+    other_ca_file = make_ca(tmp, "other-ca")[2]
     cert, key = make_server_cert(tmp, ca_key, ca_cert)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
@@ -131,7 +131,7 @@ def tls(tmp_path_factory):
         listener.settimeout(0.2)
         while not stop.is_set():
             try:
-                conn, _addr = listener.accept()
+                conn = listener.accept()[0]
             except socket.timeout:
                 continue
             try:
@@ -258,7 +258,7 @@ def test_https_with_ca_file(run_module, tls):
     ],
 )
 def test_unit_problems(run_module, systemctl, props, expected):
-    answers, _ = systemctl
+    answers = systemctl[0]
     answers.append(show(**props))
     result, failed = run_module(bot_health.main, dict(unit=UNIT))
     assert not failed
@@ -279,14 +279,14 @@ def test_restart_loop_seen_across_retries(run_module, systemctl):
 
 
 def test_recovers_within_retries(run_module, systemctl):
-    answers, _ = systemctl
+    answers = systemctl[0]
     answers.extend([show(active="activating", sub="start"), show()])
     result, failed = run_module(bot_health.main, dict(unit=UNIT, retries=3, restart_threshold=0))
     assert not failed and result["healthy"] is True and result["attempts"] == 2
 
 
 def test_systemctl_error_and_missing(run_module, systemctl, monkeypatch):
-    answers, _ = systemctl
+    answers = systemctl[0]
     answers.append((1, "", "Failed to connect to bus: No such file or directory"))
     result, failed = run_module(bot_health.main, dict(unit=UNIT))
     assert result["problems"] == ["systemctl show %s failed (rc 1): Failed to connect to bus: No such file or directory" % UNIT]
