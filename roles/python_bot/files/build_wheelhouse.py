@@ -23,6 +23,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
+
+try:
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+except ImportError:  # pragma: no cover - pip always vendors packaging
+    from pip._vendor.packaging.requirements import Requirement
+    from pip._vendor.packaging.utils import canonicalize_name
 
 MANIFEST = "manifest.json"
 SKIP_DIRS = {".git", "__pycache__", ".pytest_cache", ".tox", ".venv", "build", "dist", ".eggs"}
@@ -75,8 +83,74 @@ def target_args(python_version, arch):
     return args
 
 
+def target_environment(python_version, arch):
+    """PEP 508 marker values of the host (CPython on glibc Linux)."""
+    parts = (python_version.split(".") + ["0", "0"])[:3]
+    return {
+        "python_version": "%s.%s" % (parts[0], parts[1]),
+        "python_full_version": ".".join(parts),
+        "implementation_name": "cpython",
+        "implementation_version": ".".join(parts),
+        "platform_python_implementation": "CPython",
+        "platform_machine": {"amd64": "x86_64", "arm64": "aarch64"}.get(arch, arch),
+        "platform_system": "Linux",
+        "sys_platform": "linux",
+        "os_name": "posix",
+        "platform_release": "",
+        "platform_version": "",
+        "extra": "",
+    }
+
+
+def wheel_requirements(path):
+    """Requires-Dist entries of a wheel."""
+    with zipfile.ZipFile(path) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA") and n.count("/") == 1)
+        text = archive.read(name).decode("utf-8")
+    for line in text.splitlines():
+        if not line.strip():
+            break  # end of the headers
+        if line.lower().startswith("requires-dist:"):
+            yield Requirement(line.split(":", 1)[1].strip())
+
+
+def missing_for_target(work, environment):
+    """Requirements the host needs that no wheel in ``work`` provides.
+
+    pip evaluates environment markers with the controller's interpreter even when
+    --python-version names another one (a dependency under `python_full_version < "3.11.3"` is
+    skipped on a 3.11.7 controller although a 3.11.2 host needs it); this sweep catches them.
+    """
+    wheels = [n for n in os.listdir(work) if n.endswith(".whl")]
+    present = {canonicalize_name(n.split("-")[0]) for n in wheels}
+    missing = {}
+    for name in wheels:
+        for requirement in wheel_requirements(os.path.join(work, name)):
+            if requirement.marker is not None and not requirement.marker.evaluate(environment):
+                continue
+            key = canonicalize_name(requirement.name)
+            if key not in present:
+                requirement.marker = None
+                missing.setdefault(key, str(requirement))
+    return sorted(missing.values())
+
+
 def build(kind, spec, work, python_version, arch, pip_args):
     """Fill ``work`` with wheels; returns the pip install arguments relative to it."""
+    install = collect(kind, spec, work, python_version, arch, pip_args)
+    download = ["download", "--dest", work] + target_args(python_version, arch) + pip_args
+    environment = target_environment(python_version, arch)
+    for _round in range(10):
+        missing = missing_for_target(work, environment)
+        if not missing:
+            return install
+        pip(download + missing)
+    fail("the dependencies of %s did not settle for Python %s: %s" % (spec, python_version, missing))
+    return install
+
+
+def collect(kind, spec, work, python_version, arch, pip_args):
+    """First pass: pip's own resolution, for the host's Python version and platform tags."""
     download = ["download", "--dest", work] + target_args(python_version, arch) + pip_args
     if kind == "requirement":
         pip(download + [spec])
