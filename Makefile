@@ -53,7 +53,8 @@ sanity: setup
 	@scripts/sanity.sh
 
 unit: setup
-	@scripts/pytest.sh tests/unit
+	@scripts/pytest.sh --cov=plugins --cov-report=term-missing:skip-covered --cov-fail-under=90 tests/unit
+	@scripts/pytest.sh examples/paper_bot/tests
 
 molecule: setup images
 	@for s in $(MOLECULE_SCENARIOS); do echo "== molecule test -s $$s"; molecule test -s $$s; done
