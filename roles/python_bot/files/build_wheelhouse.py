@@ -105,8 +105,10 @@ def target_environment(python_version, arch):
 def wheel_requirements(path):
     """Requires-Dist entries of a wheel."""
     with zipfile.ZipFile(path) as archive:
-        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA") and n.count("/") == 1)
-        text = archive.read(name).decode("utf-8")
+        names = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA") and n.count("/") == 1]
+        if not names:
+            fail("%s has no .dist-info/METADATA" % os.path.basename(path))
+        text = archive.read(names[0]).decode("utf-8")
     for line in text.splitlines():
         if not line.strip():
             break  # end of the headers
