@@ -34,6 +34,12 @@ class FakeStore:
     def last_side(self, symbol):
         return self._last_side
 
+    def recent_orders(self, symbol, limit):
+        if not self.healthy:
+            raise ConnectionError("database down")
+        rows = [(n + 1, fill[1], fill[2], fill[3], "filled", "2026-01-01 00:00:00") for n, fill in enumerate(self.fills)]
+        return list(reversed(rows))[:limit]
+
     def ping(self):
         if not self.healthy:
             raise ConnectionError("database down")

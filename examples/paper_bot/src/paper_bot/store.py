@@ -45,6 +45,9 @@ INSERT_ORDER = "INSERT INTO paper_orders (symbol, side, qty, price, status) VALU
 INSERT_FILL = "INSERT INTO paper_fills (order_id, qty, price) VALUES (%s, %s, %s)"
 RECENT_PRICES = "SELECT price FROM paper_ticks WHERE symbol = %s ORDER BY id DESC LIMIT %s"
 LAST_SIDE = "SELECT side FROM paper_orders WHERE symbol = %s ORDER BY id DESC LIMIT 1"
+RECENT_ORDERS = (
+    "SELECT id, side, qty, price, status, created_at FROM paper_orders WHERE symbol = %s ORDER BY id DESC LIMIT %s"
+)
 
 
 def ssl_context_for(sslmode: str, rootcert: Optional[str]) -> Optional[ssl.SSLContext]:
@@ -159,6 +162,15 @@ class Store:
             return [float(row[0]) for row in cursor.fetchall()]
 
         return list(reversed(self._run(work)))
+
+    def recent_orders(self, symbol: str, limit: int) -> List[tuple]:
+        """The last ``limit`` paper orders of ``symbol``, newest first."""
+
+        def work(cursor):
+            cursor.execute(RECENT_ORDERS, (symbol, limit))
+            return [tuple(row) for row in cursor.fetchall()]
+
+        return self._run(work)
 
     def last_side(self, symbol: str) -> Optional[str]:
         def work(cursor):

@@ -1,0 +1,107 @@
+"""``paper-bot-dashboard``: a read-only HTML page of the latest paper orders, on loopback only.
+
+Reach it through an SSH tunnel or SSM port forwarding; it never listens on a public address.
+DASHBOARD_HOST (default 127.0.0.1, loopback only) and DASHBOARD_PORT (default 5001) choose the
+address; the database settings are the bot's (PGHOST, PGUSER, PGPASSWORD, ...).
+"""
+
+from __future__ import annotations
+
+import html
+import http.server
+import logging
+import os
+import signal
+import sys
+import threading
+
+from .config import ConfigError, Settings, parse_bind
+from .store import Store, pg8000_connect
+
+LOG = logging.getLogger("paper_bot.dashboard")
+PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>paper-bot {symbol}</title></head>
+<body><h1>paper-bot: {symbol}</h1>
+<table border="1" cellpadding="4">
+<tr><th>order</th><th>side</th><th>qty</th><th>price</th><th>status</th><th>time (UTC)</th></tr>
+{rows}
+</table></body></html>
+"""
+
+
+def render(symbol: str, orders) -> str:
+    rows = "\n".join(
+        "<tr>%s</tr>" % "".join("<td>%s</td>" % html.escape(str(value)) for value in order) for order in orders
+    )
+    return PAGE.format(symbol=html.escape(symbol), rows=rows or '<tr><td colspan="6">no orders yet</td></tr>')
+
+
+class DashboardHandler(http.server.BaseHTTPRequestHandler):
+    """GET / (orders page) and GET /healthz; the server carries store, symbol and limit."""
+
+    server_version = "paper-bot-dashboard"
+
+    def _send(self, status: int, body: str, content_type: str) -> None:
+        payload = body.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def do_GET(self):  # noqa: N802 (http.server's naming)  pylint: disable=invalid-name
+        path = self.path.split("?", 1)[0]
+        try:
+            if path == "/":
+                orders = self.server.store.recent_orders(self.server.symbol, self.server.limit)
+                self._send(200, render(self.server.symbol, orders), "text/html; charset=utf-8")
+            elif path == "/healthz":
+                self.server.store.ping()
+                self._send(200, "ok\n", "text/plain; charset=utf-8")
+            else:
+                self._send(404, "not found\n", "text/plain; charset=utf-8")
+        except Exception as exc:  # pylint: disable=broad-except
+            LOG.warning("database unavailable: %s", type(exc).__name__)
+            self._send(503, "database unavailable\n", "text/plain; charset=utf-8")
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        LOG.debug("dashboard: " + format, *args)
+
+
+def make_server(host: str, port: int, store, symbol: str, limit: int = 50):
+    server = http.server.ThreadingHTTPServer((host, port), DashboardHandler)
+    server.daemon_threads = True
+    server.store = store
+    server.symbol = symbol
+    server.limit = limit
+    return server
+
+
+def main(argv=None, store_factory=None) -> int:
+    del argv  # no options: everything comes from the environment
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.from_env()
+        host, port = parse_bind("%s:%s" % (os.environ.get("DASHBOARD_HOST", "127.0.0.1"),
+                                           os.environ.get("DASHBOARD_PORT", "5001")))
+    except ConfigError as exc:
+        sys.stderr.write("paper-bot-dashboard: %s\n" % str(exc).replace("HEALTH_BIND", "DASHBOARD_HOST/DASHBOARD_PORT"))
+        return 2
+    store = store_factory(settings) if store_factory else Store(lambda: pg8000_connect(settings))
+    server = make_server(host, port, store, settings.symbol)
+    stopper = threading.Thread(target=server.shutdown, daemon=True)
+    signal.signal(signal.SIGTERM, lambda *_args: stopper.start())
+    signal.signal(signal.SIGINT, lambda *_args: stopper.start())
+    LOG.info("dashboard of %s on http://%s:%d/", settings.symbol, *server.server_address[:2])
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+        store.close()
+        LOG.info("dashboard stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
