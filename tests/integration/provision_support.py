@@ -127,7 +127,8 @@ class Run:
 
 def playbook(moto, name, *extra, fixture=FIXTURE, env=None):
     """ansible-playbook playbooks/<name> against moto with the test deployment."""
-    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "playbooks/" + name]
+    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "playbooks/" + name,
+           "-i", os.path.join(ROOT, "tests", "fixtures", "inventory.yml")]
     if fixture:
         cmd += ["-e", "@" + fixture]
     cmd += ["-e", "tradeops_aws_endpoint_url=" + moto.url]

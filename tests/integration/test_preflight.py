@@ -1,0 +1,75 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The preflight play of playbooks/provision.yml refuses bad configurations before any AWS
+call: for each case the run fails, its message names the variable, and the moto server (the
+test double for AWS, started here) receives no request at all."""
+
+import pytest
+
+from provision_support import Moto, mutating, playbook
+
+BBGO = {"name": "xmaker", "kind": "bbgo"}
+PY = {"name": "kis-breakout", "kind": "python"}
+
+# id: (extra vars, text the failure message must contain)
+CASES = {
+    "vpc-cidr-invalid": ("network_vpc_cidr=10.0.0.0/33", "network_vpc_cidr"),
+    "vpc-cidr-host-bits": ("network_vpc_cidr=10.0.0.1/16", "network_vpc_cidr"),
+    "vpc-cidr-too-large": ("network_vpc_cidr=10.0.0.0/8", "network_vpc_cidr"),
+    "subnet-outside-vpc": ("network_public_subnet_cidr=10.1.1.0/24", "network_public_subnet_cidr"),
+    "subnet-not-a-cidr": ("network_public_subnet_cidr=10.0.1.0", "network_public_subnet_cidr"),
+    "subnets-overlap": ({"network_private_subnet_cidrs": ["10.0.2.0/24", "10.0.2.128/25"]}, "overlap"),
+    "subnet-duplicate": ({"network_private_subnet_cidrs": ["10.0.1.0/24", "10.0.3.0/24"]}, "overlap"),
+    "one-private-subnet": ({"network_private_subnet_cidrs": ["10.0.2.0/24"]}, "network_private_subnet_cidrs"),
+    "zones-of-another-region": ({"network_availability_zones": ["eu-west-1a", "eu-west-1b"]},
+                                "network_availability_zones"),
+    "unknown-region": ("tradeops_region=us-east-7", "tradeops_region"),
+    "project-not-dns-safe": ("tradeops_project=Trade_Bot", "tradeops_project"),
+    "admin-cidr-missing": ("tradeops_admin_cidr=", "tradeops_admin_cidr"),
+    "admin-cidr-anywhere": ("tradeops_admin_cidr=0.0.0.0/0", "tradeops_admin_cidr"),
+    "admin-cidr-too-wide": ("tradeops_admin_cidr=10.0.0.0/8", "tradeops_admin_cidr"),
+    "admin-cidr-not-an-address": ("tradeops_admin_cidr=my.home.ip", "tradeops_admin_cidr"),
+    "bbgo-with-postgresql": ("database_engine=aurora-postgresql", "database_engine"),
+    "free-tier-with-aurora-engine": ({"database_profile": "free_tier", "database_engine": "aurora-mysql"},
+                                     "database_engine"),
+    "aurora-micro-class": ("database_instance_class=db.t3.micro", "database_instance_class"),
+    "unknown-db-class": ("database_instance_class=db.t4g.mega", "database_instance_class"),
+    "backup-retention-zero": ("database_backup_retention_days=0", "database_backup_retention_days"),
+    "unknown-instance-type": ("instance_type=t3.mircro", "instance_type"),
+    "unknown-instance-family": ({"tradeops_bots": [dict(BBGO, instance_type="t5.micro")]}, "instance_type"),
+    "unknown-cache-node-type": ("cache_node_type=cache.t2.mega", "cache_node_type"),
+    "architecture-mismatch": ({"instance_architecture": "x86_64",
+                               "tradeops_bots": [dict(BBGO, instance_type="t4g.small")]}, "instance_architecture"),
+    "duplicate-bot-names": ({"tradeops_bots": [BBGO, dict(PY, name="xmaker")]}, "duplicate"),
+    "bot-name-not-dns-safe": ({"tradeops_bots": [dict(BBGO, name="X_Maker")]}, "tradeops_bots"),
+    "unknown-bot-kind": ({"tradeops_bots": [dict(BBGO, kind="rust")]}, "kind must be one of"),
+    "bot-without-name": ({"tradeops_bots": [{"kind": "bbgo"}]}, "tradeops_bots"),
+    "bot-secret-bad-name": ({"tradeops_bots": [dict(BBGO, secrets=["my secret!"])]}, "tradeops_bots[].secrets"),
+    "log-retention-not-accepted": ("monitoring_log_retention_days=45", "monitoring_log_retention_days"),
+    "alarm-email-invalid": ("monitoring_alarm_email=ops-at-example", "monitoring_alarm_email"),
+    "public-key-invalid": ("instance_public_key=not-a-key", "instance_public_key"),
+}
+
+
+@pytest.fixture(scope="module")
+def moto(tmp_path_factory):
+    server = Moto(tmp_path_factory.mktemp("moto"))
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("extra,expected", list(CASES.values()), ids=list(CASES))
+def test_refused_before_any_aws_call(moto, extra, expected):
+    moto.start_recording()
+    run = playbook(moto, "provision.yml", extra)
+    recorded = moto.stop_recording()
+    assert run.rc != 0 and run.failed == 1, run.tail()
+    assert "Preflight" in run.output.split("FAILED!")[0].rsplit("PLAY [", 1)[-1], run.tail()
+    assert expected in run.output, run.tail()
+    assert mutating(recorded) == [] and recorded == []
+
+
+def test_the_test_deployment_passes_preflight(moto):
+    """The same harness with the valid test deployment gets past the preflight play."""
+    run = playbook(moto, "preflight.yml")
+    assert run.rc == 0 and run.failed == 0, run.tail()
