@@ -6,6 +6,7 @@ recorder to tell read calls from mutating ones."""
 
 import base64
 import json
+import logging
 import os
 import re
 import socket
@@ -44,6 +45,8 @@ class Moto:
         self.recording = os.path.join(str(workdir), "moto-recording.jsonl")
         moto_api.recorder._location = self.recording
         _patch_moto_gaps()
+        # One log line per request slows the server down a lot under pytest's log capture.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)

@@ -19,10 +19,13 @@ PREFIX = "%s-%s" % (PROJECT, ENV)
 ADMIN = "198.51.100.7/32"
 BOTS = {"xmaker": ("bbgo", "t2.micro", "x86_64"), "kis-breakout": ("python", "t4g.small", "arm64")}
 COMMON = {"Project": PROJECT, "Environment": ENV, "ManagedBy": "tradeops"}
-# Second deployment: only -e tradeops_project / tradeops_admin_cidr (+ its own bots and profile).
-PROJECT2, ADMIN2 = "itest2", "192.0.2.0/28"
+# Second deployment next to the first: another project and admin range (+ its own bots, the
+# free_tier profile, and prod: deletion protection, final snapshot, long recovery windows).
+PROJECT2, ENV2, ADMIN2 = "itest2", "prod", "192.0.2.0/28"
+PREFIX2 = PROJECT2 + "-" + ENV2
 SECOND = [
     "tradeops_project=" + PROJECT2,
+    "tradeops_environment=" + ENV2,
     "tradeops_admin_cidr=" + ADMIN2,
     "database_profile=free_tier",
     {"tradeops_bots": [{"name": "paper", "kind": "python"}]},
@@ -409,6 +412,14 @@ def test_alarms(moto):
             assert alarm["AlarmActions"] == [topic]
 
 
+def test_dashboard(moto):
+    body = json.loads(moto.client("cloudwatch").get_dashboard(DashboardName=PREFIX)["DashboardBody"])
+    metrics = {tuple(m) for w in body["widgets"] for m in w["properties"]["metrics"]}
+    ids = [h["InstanceId"] for h in bot_instances(moto).values()]
+    assert {("AWS/EC2", "CPUUtilization", "InstanceId", i) for i in ids} <= metrics
+    assert {("TradeOps", "BotHealthy", "Project", PROJECT, "Environment", ENV, "Bot", b) for b in BOTS} <= metrics
+
+
 # --- a second, independent deployment ---------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -421,11 +432,12 @@ def second(moto, keydir, deployment):
 def test_second_deployment_python_only_free_tier(moto, second):
     assert second["run"].rc == 0 and second["run"].failed == 0, second["run"].tail()
     rds = moto.client("rds")
-    instance = rds.describe_db_instances(DBInstanceIdentifier=PROJECT2 + "-ci")["DBInstances"][0]
+    instance = rds.describe_db_instances(DBInstanceIdentifier=PREFIX2)["DBInstances"][0]
     assert instance["Engine"] == "postgres" and instance["DBInstanceClass"] == "db.t4g.micro"
+    assert instance["DeletionProtection"] is True  # prod
     assert instance["StorageEncrypted"] is True and instance["PubliclyAccessible"] is False
     assert instance["BackupRetentionPeriod"] == 7 and instance["Endpoint"]["Port"] == 5432
-    assert not rds.describe_db_clusters(Filters=[{"Name": "db-cluster-id", "Values": [PROJECT2 + "-ci"]}])["DBClusters"]
+    assert not rds.describe_db_clusters(Filters=[{"Name": "db-cluster-id", "Values": [PREFIX2]}])["DBClusters"]
     ec2 = moto.client("ec2")
     groups = ec2.describe_security_groups(Filters=[{"Name": "tag:Project", "Values": [PROJECT2]}])["SecurityGroups"]
     sg = {g["GroupName"].rsplit("-", 1)[-1]: g for g in groups}
@@ -435,7 +447,7 @@ def test_second_deployment_python_only_free_tier(moto, second):
     assert rule_set(sg["database"]["IpPermissions"], names) == {("tcp", 5432, 5432, "sg:bot")}
     hosts = bot_instances(moto, PROJECT2)
     assert set(hosts) == {"paper"} and tags(hosts["paper"]["Tags"])["BotKind"] == "python"
-    database = json.loads(moto.client("ssm").get_parameter(Name="/itest2/ci/database")["Parameter"]["Value"])
+    database = json.loads(moto.client("ssm").get_parameter(Name="/itest2/prod/database")["Parameter"]["Value"])
     assert (database["engine"], database["port"]) == ("postgres", 5432)
 
 
@@ -470,6 +482,7 @@ MOTO_GAPS = {
 
 @pytest.mark.parametrize("project", [PROJECT, PROJECT2])
 def test_teardown_removes_everything(moto, second, project):
+    prefix = PREFIX if project == PROJECT else PREFIX2
     run = playbook(moto, "teardown.yml", "confirm_teardown=" + project, "cache_delete_wait=false",
                    *(SECOND if project == PROJECT2 else []))
     print("teardown %s: %.1f s" % (project, run.seconds))
@@ -491,6 +504,11 @@ def test_teardown_removes_everything(moto, second, project):
         if kind.startswith("key/"):
             if kms.describe_key(KeyId=arn)["KeyMetadata"]["KeyState"] == "PendingDeletion":
                 continue  # AWS keeps a deleted key 7-30 days too
+        if ":secret:" in arn and moto.client("secretsmanager").describe_secret(SecretId=arn).get("DeletedDate"):
+            assert project == PROJECT2
+            continue  # prod: scheduled for deletion, restorable for 30 days (AWS behaviour)
+        if ":snapshot:%s-final-" % prefix in arn and project == PROJECT2:
+            continue  # the final snapshot prod keeps on purpose (checked below)
         if any(gap in arn for gap in MOTO_GAPS):
             continue
         remaining.append(arn)
@@ -498,14 +516,23 @@ def test_teardown_removes_everything(moto, second, project):
     # and the untagged or differently listed ones
     assert not ec2.describe_vpcs(Filters=[{"Name": "tag:Project", "Values": [project]}])["Vpcs"]
     assert not ec2.describe_addresses(Filters=[{"Name": "tag:Project", "Values": [project]}])["Addresses"]
-    assert not ec2.describe_key_pairs(Filters=[{"Name": "key-name", "Values": [project + "-ci"]}])["KeyPairs"]
+    assert not ec2.describe_key_pairs(Filters=[{"Name": "key-name", "Values": [prefix]}])["KeyPairs"]
     assert not [p for p in moto.client("iam").list_instance_profiles()["InstanceProfiles"]
                 if p["InstanceProfileName"].startswith(project + "-")]
     assert not [r for r in moto.client("iam").list_roles()["Roles"] if r["RoleName"].startswith(project + "-")]
-    assert not moto.client("secretsmanager").list_secrets(
-        Filters=[{"Key": "name", "Values": [project + "/"]}])["SecretList"]
-    assert not moto.client("rds").describe_db_instances(
-        Filters=[{"Name": "db-instance-id", "Values": [project + "-ci", project + "-ci-1"]}])["DBInstances"]
+    secrets = moto.client("secretsmanager").list_secrets(
+        IncludePlannedDeletion=True, Filters=[{"Key": "name", "Values": [project + "/"]}])["SecretList"]
+    # prod keeps deleted secrets restorable for 30 days (as AWS would); others are deleted at once
+    assert all(s.get("DeletedDate") for s in secrets) and (project == PROJECT2 or not secrets)
+    rds = moto.client("rds")
+    assert not rds.describe_db_instances(
+        Filters=[{"Name": "db-instance-id", "Values": [prefix, prefix + "-1"]}])["DBInstances"]
+    assert not rds.describe_db_clusters(Filters=[{"Name": "db-cluster-id", "Values": [prefix]}])["DBClusters"]
+    finals = [s for s in rds.describe_db_snapshots()["DBSnapshots"]
+              if s["DBSnapshotIdentifier"].startswith(prefix + "-final-")]
+    assert len(finals) == (1 if project == PROJECT2 else 0)  # prod: a final snapshot
     assert not moto.client("logs").describe_log_groups(logGroupNamePrefix="/tradeops/%s/" % project)["logGroups"]
-    assert not moto.client("cloudwatch").describe_alarms(AlarmNamePrefix=project + "-ci-")["MetricAlarms"]
+    cloudwatch = moto.client("cloudwatch")
+    assert not cloudwatch.describe_alarms(AlarmNamePrefix=prefix + "-")["MetricAlarms"]
+    assert not [d for d in cloudwatch.list_dashboards()["DashboardEntries"] if d["DashboardName"] == prefix]
     assert not moto.client("ssm").get_parameters_by_path(Path="/%s/" % project, Recursive=True)["Parameters"]
