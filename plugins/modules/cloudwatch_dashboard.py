@@ -16,7 +16,7 @@ description:
     DeleteDashboards). Neither amazon.aws nor community.aws has a module for dashboards.
   - Idempotent (the dashboard body is compared as JSON), with check mode and diff mode.
 author:
-  - tradeops maintainers
+  - tradeops maintainers (@tradeops)
 options:
   name:
     description:

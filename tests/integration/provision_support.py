@@ -91,7 +91,7 @@ def action_of(entry):
 
 def mutating(recorded):
     """Names of the recorded actions that change something."""
-    return [action for action, _ in recorded if not READ_ONLY.match(action)]
+    return [action for action, _params in recorded if not READ_ONLY.match(action)]
 
 
 def _patch_moto_gaps():
@@ -154,7 +154,7 @@ def playbook(moto, name, *extra, fixture=FIXTURE, env=None):
     run_env.update(env or {})
     start = time.monotonic()
     proc = subprocess.run(
-        cmd, cwd=ROOT, env=run_env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=1800
+        cmd, cwd=ROOT, env=run_env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=1800, check=False
     )
     return Run(cmd, proc, time.monotonic() - start)
 

@@ -202,7 +202,7 @@ def secret(moto, name):
 def test_generated_secrets_are_kept(moto, deployment):
     meta, db = secret(moto, "itest/ci/db-master")
     assert db["username"] == "tradeops" and re.match(r"^[A-Za-z0-9]{40}$", db["password"])
-    _, redis = secret(moto, "itest/ci/redis-auth")
+    redis = secret(moto, "itest/ci/redis-auth")[1]
     assert re.match(r"^[A-Za-z0-9]{40}$", redis["auth_token"])
     # the second run regenerated nothing
     assert json.loads(deployment["generated"]["db-master"]) == db
@@ -211,7 +211,7 @@ def test_generated_secrets_are_kept(moto, deployment):
 
 
 def test_bot_secrets_placeholder_and_user_value_kept(moto):
-    _, kis = secret(moto, "itest/ci/kis")
+    kis = secret(moto, "itest/ci/kis")[1]
     assert list(kis) == ["FILL_ME"]
     meta, binance = secret(moto, "itest/ci/binance")
     assert binance == USER_KEYS  # filled between the runs, not overwritten by the second
@@ -222,7 +222,7 @@ def test_secrets_encrypted_with_the_deployment_key(moto):
     kms = moto.client("kms")
     key_arn = kms.describe_key(KeyId="alias/" + PREFIX)["KeyMetadata"]["Arn"]
     for name in ("itest/ci/db-master", "itest/ci/redis-auth", "itest/ci/binance", "itest/ci/kis"):
-        meta, _ = secret(moto, name)
+        meta = secret(moto, name)[0]
         assert meta["KmsKeyId"] == key_arn, name
 
 
