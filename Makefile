@@ -17,11 +17,12 @@ STAMP := $(VENV)/.installed-$(shell sha256sum requirements.txt | cut -c1-12)
 COLLECTION_LINK := $(CACHE)/collections/ansible_collections/tradeops/aws
 MOLECULE_SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 
-.PHONY: help setup engine images lint sanity unit molecule integration test deploy build clean
+.PHONY: help setup engine images lint sanity unit molecule integration test deploy sandbox-down build clean
 
 help:
 	@echo "make setup        create .venv/ with the pinned toolchain (idempotent)"
-	@echo "make deploy       the whole flow into the local sandbox (arrives with the sandbox)"
+	@echo "make deploy       the whole flow into the local sandbox (ansible-playbook site.yml)"
+	@echo "make sandbox-down remove the sandbox"
 	@echo "make test         lint + sanity + unit + build + molecule + integration"
 	@echo "make lint | sanity | unit | molecule | integration | build"
 
@@ -64,8 +65,13 @@ integration: setup images
 
 test: lint sanity unit build molecule integration
 
-deploy: setup
-	@echo "make deploy arrives with the sandbox (issue: the main job end to end)."; exit 1
+# The main job: the whole flow into the local sandbox (ansible-playbook site.yml).
+deploy: setup images
+	ansible-playbook site.yml
+
+# Removes the sandbox's containers, network, volumes and state (images are kept).
+sandbox-down: setup
+	ansible-playbook playbooks/sandbox_down.yml
 
 # Build the collection tarball and prove that ansible-galaxy accepts it (installed into a
 # throw-away path; dependencies are satisfied by the collections the `ansible` package bundles).

@@ -1,0 +1,274 @@
+"""The main job end to end, on the local sandbox.
+
+A fresh sandbox of its own (tests/fixtures/e2e.yml: project itest-e2e, moto on 127.0.0.1:4591)
+goes through what a user does: site.yml, site.yml again (changed=0), an update while the
+health endpoint is polled every 100 ms, an update to a broken release (automatic rollback), a
+secret rotation, kill -9 of the bot, a restart of the host container, and teardown. Each step
+asserts on what the host and the AWS API show afterwards.
+
+Figures (wall times, downtime) are printed, not asserted: benchmarks/ reports them.
+Needs a Docker engine and the local/debian-systemd:bookworm image (`make images`).
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+boto3 = pytest.importorskip("boto3")
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+VARS = os.path.join(REPO, "tests", "fixtures", "e2e.yml")
+CRASHING = os.path.join(REPO, "tests", "fixtures", "crashing_paper_bot")
+PROJECT = "itest-e2e"
+MOTO = "http://127.0.0.1:4591"
+BOT = "paper"
+UNIT = "paper.service"
+HEALTH = "http://127.0.0.1:8000/healthz"
+SECRET = PROJECT + "/prod/paper-keys"
+RESTART_SEC = 5
+
+FIGURES = {}
+
+# Polls the bot's health endpoint every 100 ms inside the host until /run/tradeops-poll.stop
+# exists (or 600 s pass), then prints a JSON summary: samples, failures, longest outage.
+POLLER = r"""
+import json, os, time, urllib.request
+url, stop = %r, "/run/tradeops-poll.stop"
+samples = failures = 0
+outage = longest = 0.0
+down_since = None
+deadline = time.monotonic() + 600
+while not os.path.exists(stop) and time.monotonic() < deadline:
+    t = time.monotonic()
+    try:
+        ok = urllib.request.urlopen(url, timeout=0.5).status == 200
+    except Exception:
+        ok = False
+    samples += 1
+    if ok:
+        if down_since is not None:
+            longest = max(longest, t - down_since)
+            outage += t - down_since
+            down_since = None
+    else:
+        failures += 1
+        if down_since is None:
+            down_since = t
+    time.sleep(max(0.0, 0.1 - (time.monotonic() - t)))
+if down_since is not None:
+    longest = max(longest, time.monotonic() - down_since)
+    outage += time.monotonic() - down_since
+print(json.dumps({"samples": samples, "failures": failures,
+                  "longest_outage_ms": round(longest * 1000), "total_outage_ms": round(outage * 1000)}))
+""" % HEALTH
+
+
+def _env():
+    env = dict(os.environ)
+    env.update({
+        "TRADEOPS_PROJECT": PROJECT,
+        "TRADEOPS_SANDBOX_AWS_URL": MOTO,
+        "ANSIBLE_CONFIG": os.path.join(REPO, "ansible.cfg"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+        "AWS_ACCESS_KEY_ID": "sandbox",
+        "AWS_SECRET_ACCESS_KEY": "sandbox",
+    })
+    env.pop("AWS_PROFILE", None)
+    return env
+
+
+def playbook(name, *extra, check=True):
+    """Run a playbook of this repository with the test deployment; return (rc, output, seconds)."""
+    cmd = [shutil.which("ansible-playbook") or "ansible-playbook",
+           os.path.join(REPO, name), "-e", "@" + VARS] + list(extra)
+    start = time.monotonic()
+    proc = subprocess.run(cmd, cwd=REPO, env=_env(), capture_output=True, text=True, check=False)
+    took = time.monotonic() - start
+    out = proc.stdout + proc.stderr
+    if check and proc.returncode != 0:
+        pytest.fail("%s failed (rc %d):\n%s" % (name, proc.returncode, out[-6000:]))
+    return proc.returncode, out, took
+
+
+def recap(output):
+    """PLAY RECAP counters per host: {host: {ok: n, changed: n, failed: n, ...}}."""
+    result = {}
+    for line in output.split("PLAY RECAP")[-1].splitlines():
+        match = re.match(r"^(\S+)\s+:\s+(.*)$", line.strip())
+        if match:
+            result[match.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(2))}
+    return result
+
+
+def host_container():
+    names = subprocess.run(
+        ["docker", "ps", "--format", "{{.Names}}", "--filter", "name=^tradeops-%s-i-" % PROJECT],
+        capture_output=True, text=True, check=True).stdout.split()
+    assert len(names) == 1, "expected one bot host container, found %r" % names
+    return names[0]
+
+
+def on_host(*cmd, check=True):
+    proc = subprocess.run(["docker", "exec", host_container()] + list(cmd),
+                          capture_output=True, text=True, check=False)
+    if check and proc.returncode != 0:
+        pytest.fail("%s on the host failed (rc %d): %s" % (" ".join(cmd), proc.returncode, proc.stderr))
+    return proc.stdout.strip()
+
+
+def unit_state():
+    out = on_host("systemctl", "show", "-p", "ActiveState", "-p", "MainPID", UNIT)
+    props = dict(line.split("=", 1) for line in out.splitlines())
+    return props["ActiveState"], int(props["MainPID"])
+
+
+def health_status():
+    script = ("import urllib.request,sys\n"
+              "try:\n print(urllib.request.urlopen(%r, timeout=2).status)\n"
+              "except Exception as e:\n print(getattr(e, 'code', 0))\n" % HEALTH)
+    return int(on_host("python3", "-c", script, check=False) or 0)
+
+
+def current_release():
+    return os.path.basename(on_host("readlink", "/opt/%s/current" % BOT))
+
+
+def wait_for(predicate, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.5)
+    return predicate()
+
+
+def aws(service):
+    return boto3.client(service, endpoint_url=MOTO, region_name="us-east-1",
+                        aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
+
+
+def _down():
+    playbook("playbooks/sandbox_down.yml", check=False)
+
+
+@pytest.fixture(scope="module")
+def deployed():
+    if subprocess.run(["docker", "info"], capture_output=True, check=False).returncode != 0:
+        pytest.skip("no Docker engine answers (make images starts one)")
+    _down()
+    rc, out, took = playbook("site.yml")
+    FIGURES["site_cold_s"] = round(took, 1)
+    yield out
+    print("\nFIGURES " + json.dumps(FIGURES, sort_keys=True))
+    _down()
+
+
+def test_site_deploys_a_healthy_bot(deployed):
+    assert "1 bot(s), 1 healthy" in deployed
+    assert unit_state()[0] == "active"
+    assert health_status() == 200
+    assert current_release() == "0.1.0"
+    # The bot really trades: ticks land in PostgreSQL through credentials from Secrets Manager.
+    env = on_host("cat", "/proc/%d/environ" % unit_state()[1]).split("\0")
+    assert any(v.startswith("PGPASSWORD=") and len(v) > len("PGPASSWORD=") for v in env)
+    assert "REDIS_TLS=1" in env
+    mode = on_host("stat", "-c", "%a %U", "/etc/tradeops/%s.env" % BOT)
+    assert mode == "600 root"
+
+
+def test_second_site_run_changes_nothing(deployed):
+    rc, out, took = playbook("site.yml")
+    FIGURES["site_rerun_s"] = round(took, 1)
+    counters = recap(out)
+    assert counters, out[-3000:]
+    assert {h: c["changed"] for h, c in counters.items()} == {h: 0 for h in counters}, out[-6000:]
+
+
+def test_update_restarts_the_bot_with_a_short_outage(deployed):
+    before_pid = unit_state()[1]
+    on_host("rm", "-f", "/run/tradeops-poll.stop")
+    poller = subprocess.Popen(["docker", "exec", "-i", host_container(), "python3", "-"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    poller.stdin.write(POLLER)
+    poller.stdin.close()
+    time.sleep(1)
+    try:
+        rc, out, took = playbook("playbooks/update.yml", "-e", "bot=" + BOT, "-e", "version=0.1.1")
+    finally:
+        on_host("touch", "/run/tradeops-poll.stop")
+        summary = json.loads(poller.stdout.read())
+        poller.wait(timeout=30)
+    FIGURES["update_s"] = round(took, 1)
+    FIGURES["update_downtime_ms"] = summary["longest_outage_ms"]
+    FIGURES["update_poll_samples"] = summary["samples"]
+    assert current_release() == "0.1.1"
+    state, pid = unit_state()
+    assert state == "active" and pid != before_pid
+    assert health_status() == 200
+    assert summary["samples"] > 10
+
+
+def test_broken_release_is_rolled_back(deployed):
+    rc, out, took = playbook("playbooks/update.yml", "-e", "bot=" + BOT, "-e", "version=0.1.2",
+                             "-e", "package=" + CRASHING, check=False)
+    FIGURES["failed_update_with_rollback_s"] = round(took, 1)
+    assert rc != 0
+    assert "was rolled back to 0.1.1, which is healthy" in " ".join(out.split()), out[-4000:]
+    assert current_release() == "0.1.1"
+    assert wait_for(lambda: health_status() == 200, 30)
+
+
+def test_rotated_secret_reaches_the_bot(deployed):
+    value = "rotated-%d" % time.time_ns()
+    before_pid = unit_state()[1]
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump({"PAPER_API_KEY": value}, handle)
+    os.chmod(handle.name, 0o600)
+    try:
+        rc, out, took = playbook("playbooks/rotate_secrets.yml", "-e", "secret=" + SECRET,
+                                 "-e", "secret_file=" + handle.name)
+    finally:
+        os.unlink(handle.name)
+    assert value not in out
+    stored = aws("secretsmanager").get_secret_value(SecretId=SECRET)["SecretString"]
+    assert json.loads(stored) == {"PAPER_API_KEY": value}
+    state, pid = unit_state()
+    assert state == "active" and pid != before_pid
+    assert "PAPER_API_KEY=" + value in on_host("cat", "/proc/%d/environ" % pid).split("\0")
+    assert wait_for(lambda: health_status() == 200, 30)
+
+
+def test_killed_bot_comes_back(deployed):
+    state, pid = unit_state()
+    assert state == "active"
+    on_host("kill", "-9", str(pid))
+    assert wait_for(lambda: unit_state()[0] == "active" and unit_state()[1] not in (0, pid), RESTART_SEC + 5)
+    assert wait_for(lambda: health_status() == 200, 30)
+
+
+def test_bot_survives_a_host_restart(deployed):
+    name = host_container()
+    subprocess.run(["docker", "restart", name], check=True, capture_output=True)
+    assert wait_for(lambda: unit_state()[0] == "active", 120)
+    assert wait_for(lambda: health_status() == 200, 60)
+    rc, out, took = playbook("playbooks/health.yml", "-e", "health_fail=true")
+    assert "1 bot(s), 1 healthy" in out
+
+
+def test_teardown_leaves_nothing_tagged(deployed):
+    rc, out, took = playbook("playbooks/teardown.yml", "-e", "confirm_teardown=" + PROJECT)
+    FIGURES["teardown_s"] = round(took, 1)
+    ec2 = aws("ec2")
+    live = [i for r in ec2.describe_instances(
+        Filters=[{"Name": "tag:Project", "Values": [PROJECT]}])["Reservations"]
+        for i in r["Instances"] if i["State"]["Name"] not in ("terminated", "shutting-down")]
+    assert live == []
+    vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:Project", "Values": [PROJECT]}])["Vpcs"]
+    assert vpcs == []
