@@ -262,6 +262,16 @@ def test_bot_survives_a_host_restart(deployed):
     assert "1 bot(s), 1 healthy" in out
 
 
+def test_backup_takes_a_tagged_snapshot(deployed):
+    rc, out, took = playbook("playbooks/backup.yml", "-e", "database_snapshot_label=e2e")
+    snapshots = aws("rds").describe_db_cluster_snapshots(SnapshotType="manual")["DBClusterSnapshots"]
+    ours = [s for s in snapshots if s["DBClusterSnapshotIdentifier"].startswith(PROJECT + "-prod-e2e-")]
+    assert len(ours) == 1, snapshots
+    tags = {t["Key"]: t["Value"] for t in ours[0].get("TagList", [])}
+    assert tags.get("Project") == PROJECT and tags.get("Snapshot") == "e2e"
+    assert ours[0]["DBClusterSnapshotIdentifier"] in out
+
+
 def test_teardown_leaves_nothing_tagged(deployed):
     rc, out, took = playbook("playbooks/teardown.yml", "-e", "confirm_teardown=" + PROJECT)
     FIGURES["teardown_s"] = round(took, 1)
