@@ -44,7 +44,7 @@ PACKAGE = "{{ tradeops_repo_dir }}/examples/paper_bot"
 HEALTH = "http://127.0.0.1:8000/healthz"
 FIRST_VERSION = "0.1.0"
 UPDATE_VERSION = "0.1.1"
-# A read: everything else counts as mutating (REST calls: GET and HEAD read).
+# Actions that only read; any other action counts as mutating (REST calls: GET and HEAD read).
 READ_ONLY = re.compile(r"^(Describe|List|Get|Head)")
 ORDER = ["site_cold_s", "site_rerun_s", "rerun_api_calls", "rerun_mutating_calls",
          "update_downtime_ms", "converge_1_host_s", "converge_4_hosts_s"]
