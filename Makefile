@@ -17,12 +17,13 @@ STAMP := $(VENV)/.installed-$(shell sha256sum requirements.txt | cut -c1-12)
 COLLECTION_LINK := $(CACHE)/collections/ansible_collections/tradeops/aws
 MOLECULE_SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 
-.PHONY: help setup engine images lint sanity unit molecule integration test deploy sandbox-down build clean
+.PHONY: help setup engine images lint sanity unit molecule integration test deploy sandbox-down build bench clean
 
 help:
 	@echo "make setup        create .venv/ with the pinned toolchain (idempotent)"
 	@echo "make deploy       the whole flow into the local sandbox (ansible-playbook site.yml)"
 	@echo "make sandbox-down remove the sandbox"
+	@echo "make bench        sandbox figures: site.yml cold/re-run, API calls, update downtime, converge 1 vs 4 hosts"
 	@echo "make test         lint + sanity + unit + build + molecule + integration"
 	@echo "make lint | sanity | unit | molecule | integration | build"
 
@@ -81,6 +82,10 @@ build: setup
 	ANSIBLE_CONFIG= ansible-galaxy collection install --force -p $(CACHE)/install-check \
 	  $(CACHE)/dist/tradeops-aws-$$(awk '/^version:/ {print $$2}' galaxy.yml).tar.gz
 	test -f $(CACHE)/install-check/ansible_collections/tradeops/aws/MANIFEST.json
+
+# Figures of the main job on two sandboxes of its own (bench1, bench4); see benchmarks/README.md.
+bench: setup images
+	python benchmarks/sandbox.py
 
 clean:
 	rm -rf $(VENV) $(CACHE) tests/output

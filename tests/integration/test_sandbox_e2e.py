@@ -124,9 +124,11 @@ def on_host(*cmd, check=True):
 
 
 def unit_state():
-    out = on_host("systemctl", "show", "-p", "ActiveState", "-p", "MainPID", UNIT)
-    props = dict(line.split("=", 1) for line in out.splitlines())
-    return props["ActiveState"], int(props["MainPID"])
+    """(ActiveState, MainPID) of the bot's unit; ("unknown", 0) while systemd does not answer
+    (the host is booting)."""
+    out = on_host("systemctl", "show", "-p", "ActiveState", "-p", "MainPID", UNIT, check=False)
+    props = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+    return props.get("ActiveState", "unknown"), int(props.get("MainPID") or 0)
 
 
 def health_status():
