@@ -49,38 +49,9 @@ READ_ONLY = re.compile(r"^(Describe|List|Get|Head)")
 ORDER = ["site_cold_s", "site_rerun_s", "rerun_api_calls", "rerun_mutating_calls",
          "update_downtime_ms", "converge_1_host_s", "converge_4_hosts_s"]
 
-# Runs inside the bot host: polls the health endpoint every 100 ms until the stop file exists
-# (or 900 s pass), then prints a JSON summary: samples, failures, longest and total outage.
-POLLER = r"""
-import json, os, time, urllib.request
-url, stop = %r, "/run/tradeops-bench-poll.stop"
-samples = failures = 0
-outage = longest = 0.0
-down_since = None
-deadline = time.monotonic() + 900
-while not os.path.exists(stop) and time.monotonic() < deadline:
-    t = time.monotonic()
-    try:
-        ok = urllib.request.urlopen(url, timeout=0.5).status == 200
-    except Exception:
-        ok = False
-    samples += 1
-    if ok:
-        if down_since is not None:
-            longest = max(longest, t - down_since)
-            outage += t - down_since
-            down_since = None
-    else:
-        failures += 1
-        if down_since is None:
-            down_since = t
-    time.sleep(max(0.0, 0.1 - (time.monotonic() - t)))
-if down_since is not None:
-    longest = max(longest, time.monotonic() - down_since)
-    outage += time.monotonic() - down_since
-print(json.dumps({"samples": samples, "failures": failures,
-                  "longest_outage_ms": round(longest * 1000), "total_outage_ms": round(outage * 1000)}))
-""" % HEALTH
+# Runs inside the bot host (fed on standard input): see poll_health.py.
+POLLER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "poll_health.py")
+POLL_STOP = "/run/tradeops-bench-poll.stop"
 
 
 class StepFailed(Exception):
@@ -287,17 +258,16 @@ def measure_update(bench, figures):
         raise StepFailed("expected one host container for %s, found %r" % (bench.project, containers))
     host = containers[0]
     wait_healthy(host, 60)
-    docker("exec", host, "rm", "-f", "/run/tradeops-bench-poll.stop")
-    poller = subprocess.Popen(["docker", "exec", "-i", host, "python3", "-"],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    poller.stdin.write(POLLER)
-    poller.stdin.close()
+    docker("exec", host, "rm", "-f", POLL_STOP)
+    with open(POLLER, encoding="utf-8") as script:
+        poller = subprocess.Popen(["docker", "exec", "-i", host, "python3", "-", HEALTH, POLL_STOP],
+                                  stdin=script, stdout=subprocess.PIPE, text=True)
     time.sleep(1)
     try:
         _output, took = bench.playbook("playbooks/update.yml", "-e", "bot=" + bench.bots[0],
                                        "-e", "version=" + UPDATE_VERSION)
     finally:
-        docker("exec", host, "touch", "/run/tradeops-bench-poll.stop", check=False)
+        docker("exec", host, "touch", POLL_STOP, check=False)
         raw = poller.stdout.read()
         poller.wait(timeout=60)
     try:

@@ -35,38 +35,10 @@ RESTART_SEC = 5
 
 FIGURES = {}
 
-# Polls the bot's health endpoint every 100 ms inside the host until /run/tradeops-poll.stop
-# exists (or 600 s pass), then prints a JSON summary: samples, failures, longest outage.
-POLLER = r"""
-import json, os, time, urllib.request
-url, stop = %r, "/run/tradeops-poll.stop"
-samples = failures = 0
-outage = longest = 0.0
-down_since = None
-deadline = time.monotonic() + 600
-while not os.path.exists(stop) and time.monotonic() < deadline:
-    t = time.monotonic()
-    try:
-        ok = urllib.request.urlopen(url, timeout=0.5).status == 200
-    except Exception:
-        ok = False
-    samples += 1
-    if ok:
-        if down_since is not None:
-            longest = max(longest, t - down_since)
-            outage += t - down_since
-            down_since = None
-    else:
-        failures += 1
-        if down_since is None:
-            down_since = t
-    time.sleep(max(0.0, 0.1 - (time.monotonic() - t)))
-if down_since is not None:
-    longest = max(longest, time.monotonic() - down_since)
-    outage += time.monotonic() - down_since
-print(json.dumps({"samples": samples, "failures": failures,
-                  "longest_outage_ms": round(longest * 1000), "total_outage_ms": round(outage * 1000)}))
-""" % HEALTH
+# Polls the bot's health endpoint every 100 ms inside the host (benchmarks/poll_health.py, fed
+# on standard input) until the stop file exists, then prints a JSON summary.
+POLLER = os.path.join(REPO, "benchmarks", "poll_health.py")
+POLL_STOP = "/run/tradeops-poll.stop"
 
 
 def _env():
@@ -195,16 +167,15 @@ def test_second_site_run_changes_nothing(deployed):
 
 def test_update_restarts_the_bot_with_a_short_outage(deployed):
     before_pid = unit_state()[1]
-    on_host("rm", "-f", "/run/tradeops-poll.stop")
-    poller = subprocess.Popen(["docker", "exec", "-i", host_container(), "python3", "-"],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    poller.stdin.write(POLLER)
-    poller.stdin.close()
+    on_host("rm", "-f", POLL_STOP)
+    with open(POLLER, encoding="utf-8") as script:
+        poller = subprocess.Popen(["docker", "exec", "-i", host_container(), "python3", "-", HEALTH, POLL_STOP],
+                                  stdin=script, stdout=subprocess.PIPE, text=True)
     time.sleep(1)
     try:
         rc, out, took = playbook("playbooks/update.yml", "-e", "bot=" + BOT, "-e", "version=0.1.1")
     finally:
-        on_host("touch", "/run/tradeops-poll.stop")
+        on_host("touch", POLL_STOP)
         summary = json.loads(poller.stdout.read())
         poller.wait(timeout=30)
     FIGURES["update_s"] = round(took, 1)
