@@ -16,6 +16,7 @@ import sys
 import threading
 
 from .config import ConfigError, Settings, parse_bind
+from .health import TextHandler
 from .store import Store, pg8000_connect
 
 LOG = logging.getLogger("paper_bot.dashboard")
@@ -36,19 +37,10 @@ def render(symbol: str, orders) -> str:
     return PAGE.format(symbol=html.escape(symbol), rows=rows or '<tr><td colspan="6">no orders yet</td></tr>')
 
 
-class DashboardHandler(http.server.BaseHTTPRequestHandler):
+class DashboardHandler(TextHandler):
     """GET / (orders page) and GET /healthz; the server carries store, symbol and limit."""
 
     server_version = "paper-bot-dashboard"
-
-    def _send(self, status: int, body: str, content_type: str) -> None:
-        payload = body.encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        self.wfile.write(payload)
 
     def do_GET(self):  # noqa: N802 (http.server's naming)  pylint: disable=invalid-name
         path = self.path.split("?", 1)[0]

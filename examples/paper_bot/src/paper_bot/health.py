@@ -77,10 +77,8 @@ def check_dependencies(store, publisher) -> Tuple[bool, dict]:
     return healthy, {"status": "ok" if healthy else "unhealthy", "checks": report}
 
 
-class HealthHandler(http.server.BaseHTTPRequestHandler):
-    """Routes /healthz and /metrics; the server object carries store, publisher and metrics."""
-
-    server_version = "paper-bot"
+class TextHandler(http.server.BaseHTTPRequestHandler):
+    """Answers with one whole text body, never cached; the base of the bot's handlers."""
 
     def _send(self, status: int, body: str, content_type: str) -> None:
         payload = body.encode("utf-8")
@@ -90,6 +88,12 @@ class HealthHandler(http.server.BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
         self.wfile.write(payload)
+
+
+class HealthHandler(TextHandler):
+    """Routes /healthz and /metrics; the server object carries store, publisher and metrics."""
+
+    server_version = "paper-bot"
 
     def do_GET(self):  # noqa: N802 (http.server's naming)  pylint: disable=invalid-name
         path = self.path.split("?", 1)[0]
