@@ -22,7 +22,6 @@ Needs a Docker engine and the local/debian-systemd:bookworm image (`make images`
 """
 
 import argparse
-import base64
 import collections
 import json
 import os
@@ -33,9 +32,10 @@ import sys
 import tempfile
 import time
 import urllib.request
-from urllib.parse import parse_qs, urlparse
 
 import boto3
+
+from moto_recording import action_of  # the recorder reader shared with the tests
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REGION = "us-east-1"
@@ -165,26 +165,6 @@ def docker(*args, check=True):
     return proc
 
 
-def action_of(entry):
-    """The AWS action of one recorded request: X-Amz-Target (JSON protocol), the operation in
-    the path (CBOR protocol), Action= in the body or query (query protocol), else the method
-    and path (REST protocols)."""
-    headers = {k.lower(): v for k, v in entry.get("headers", {}).items()}
-    url = urlparse(entry.get("url", ""))
-    if "x-amz-target" in headers:
-        return headers["x-amz-target"].split(".")[-1]
-    if "/operation/" in url.path:
-        return url.path.rstrip("/").split("/")[-1]
-    body = entry.get("body") or ""
-    if entry.get("body_encoded"):
-        body = base64.b64decode(body).decode("utf-8", "replace")
-    for query in (body, url.query):
-        params = parse_qs(query)
-        if "Action" in params:
-            return params["Action"][0]
-    return "%s %s" % (entry.get("method"), url.path)
-
-
 def is_read(action):
     if READ_ONLY.match(action):
         return True
@@ -241,7 +221,7 @@ def measure_site(bench, figures):
         output, took = bench.playbook("site.yml", "-e", "health_fail=true")
     finally:
         recorded = bench.stop_recording()
-    actions = [action_of(entry) for entry in recorded]
+    actions = [action for action, _params in map(action_of, recorded)]
     mutating = collections.Counter(a for a in actions if not is_read(a))
     figure(figures, "site_rerun_s", round(took, 1),
            "site.yml again: changed=%d, %d bot(s), %d healthy" % ((recap(output)["changed"],) + healthy_line(output)))

@@ -4,7 +4,6 @@
 run in this process on 127.0.0.1), ansible-playbook runs against it, and moto's request
 recorder to tell read calls from mutating ones."""
 
-import base64
 import json
 import logging
 import os
@@ -13,12 +12,14 @@ import socket
 import subprocess
 import sys
 import time
-from urllib.parse import parse_qs, urlparse
 
 import boto3
 import requests
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+# moto's request recorder is read by the same code as the benchmarks' (benchmarks/moto_recording.py).
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+from moto_recording import action_of  # noqa: E402  pylint: disable=wrong-import-position,import-error
 FIXTURE = os.path.join(ROOT, "tests", "fixtures", "provision_bbgo.yml")
 REGION = "us-east-1"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -68,25 +69,6 @@ class Moto:
         requests.post(self.url + "/moto-api/recorder/stop-recording", timeout=30).raise_for_status()
         text = requests.get(self.url + "/moto-api/recorder/download-recording", timeout=30).text
         return [action_of(json.loads(line)) for line in text.splitlines() if line.strip()]
-
-
-def action_of(entry):
-    """(action, parameters) of one recorded request (JSON, CBOR and query protocols);
-    parameters are decoded for the query protocol only (EC2, RDS, ElastiCache, IAM, ...)."""
-    headers = {k.lower(): v for k, v in entry.get("headers", {}).items()}
-    url = urlparse(entry.get("url", ""))
-    if "x-amz-target" in headers:
-        return headers["x-amz-target"].split(".")[-1], {}
-    if "/operation/" in url.path:
-        return url.path.rstrip("/").split("/")[-1], {}
-    body = entry.get("body") or ""
-    if entry.get("body_encoded"):
-        body = base64.b64decode(body).decode("utf-8", "replace")
-    for query in (body, url.query):
-        params = parse_qs(query)
-        if "Action" in params:
-            return params["Action"][0], params
-    return "%s %s" % (entry.get("method"), url.path), {}
 
 
 def mutating(recorded):
