@@ -8,8 +8,14 @@ import pytest
 
 from provision_support import Moto, mutating, playbook
 
-BBGO = {"name": "xmaker", "kind": "bbgo"}
-PY = {"name": "kis-breakout", "kind": "python"}
+# Valid bots (the bot schema, plugins/module_utils/bot_model.py): each case changes one thing.
+BBGO = {"name": "xmaker", "kind": "bbgo", "version": "v1.62.0", "sha256": "0123456789abcdef" * 4}
+PY = {"name": "kis-breakout", "kind": "python", "version": "3.0.0", "package": "kis-bot==3.0.0",
+      "command": "daily_breakout"}
+# The bots of tests/fixtures/provision_bbgo.yml with every field the schema requires, so that each
+# case below fails on its own change only (a case's own tradeops_bots, given after, wins).
+BASE = {"tradeops_bots": [dict(BBGO, secrets=["itest/ci/binance"]),
+                          dict(PY, instance_type="t4g.small", secrets=["itest/ci/kis"])]}
 
 # id: (extra vars, text the failure message must contain)
 CASES = {
@@ -45,6 +51,39 @@ CASES = {
     "unknown-bot-kind": ({"tradeops_bots": [dict(BBGO, kind="rust")]}, "kind must be one of"),
     "bot-without-name": ({"tradeops_bots": [{"kind": "bbgo"}]}, "tradeops_bots"),
     "bot-secret-bad-name": ({"tradeops_bots": [dict(BBGO, secrets=["my secret!"])]}, "tradeops_bots[].secrets"),
+    # The bot schema (tradeops.aws.bot_model), one case per check.
+    "bots-not-a-list": ({"tradeops_bots": "xmaker"}, "tradeops_bots must be a list"),
+    "bot-not-a-mapping": ({"tradeops_bots": ["xmaker"]}, "tradeops_bots[0] must be a mapping"),
+    "bot-unknown-field": ({"tradeops_bots": [dict(BBGO, pakage="x")]}, "did you mean 'package'?"),
+    "bot-field-of-other-kind": ({"tradeops_bots": [dict(BBGO, schedule="daily")]},
+                                "'schedule' is not a field of a bbgo bot"),
+    "bot-missing-version": ({"tradeops_bots": [dict(PY, version="")]}, "missing field 'version'"),
+    "python-bot-missing-package": ({"tradeops_bots": [{k: v for k, v in PY.items() if k != "package"}]},
+                                   "missing field 'package'"),
+    "bot-wrong-type": ({"tradeops_bots": [dict(BBGO, paper="yes")]}, "'paper' must be true or false"),
+    "bot-name-too-long": ({"tradeops_bots": [dict(BBGO, name="x" * 33)]}, "Linux user name"),
+    "bot-version-not-plain": ({"tradeops_bots": [dict(BBGO, version="v1/../x")]}, "not a plain release name"),
+    "bot-schedule-invalid": ({"tradeops_bots": [dict(PY, schedule="Mon..Fri 25:00")]},
+                             "is not a systemd calendar expression"),
+    "bot-schedule-unknown-time-zone": ({"tradeops_bots": [dict(PY, schedule="Mon..Fri 09:00 Asia/Seul")]},
+                                       "unknown time zone 'Asia/Seul'"),
+    "bbgo-without-sha256": ({"tradeops_bots": [dict(BBGO, sha256="")]}, "a bbgo bot needs sha256"),
+    "bbgo-sha256-not-hex": ({"tradeops_bots": [dict(BBGO, sha256="abc")]}, "exactly 64 hex digits"),
+    "bbgo-artifact-url-without-sha256": ({"tradeops_bots": [dict(BBGO, sha256="", artifact_url="https://x/b.tgz")]},
+                                         "artifact_url needs sha256"),
+    "bot-dashboard-bad-port": ({"tradeops_bots": [dict(PY, dashboard={"command": "flask_app", "port": 80})]},
+                               "dashboard port must be an integer 1024-65535"),
+    "bot-secret-in-environment": ({"tradeops_bots": [dict(PY, environment={"KIS_APP_SECRET": "x"})]},
+                                  "belongs in Secrets Manager: put it in a secret and list it under secrets"),
+    "bot-secret-item-unknown-key": ({"tradeops_bots": [dict(BBGO, secrets=[{"name": "x/y", "prefx": "B_"}])]},
+                                    "tradeops_bots[].secrets"),
+    "bbgo-webserver-port-low": ({"tradeops_bots": [dict(BBGO, webserver_port=80)]}, "webserver_port must be"),
+    "bot-instance-type-not-a-string": ({"tradeops_bots": [dict(BBGO, instance_type=3)]},
+                                       "'instance_type' must be a string"),
+    # tradeops_project + '-' + tradeops_environment ('ci') within the AWS name limits (naming.py).
+    "name-limit-elasticache": ("tradeops_project=" + "a" * 38, "ElastiCache replication group id"),
+    "name-limit-rds-snapshot": ("tradeops_project=" + "a" * 45, "RDS final snapshot identifier"),
+    "name-limit-iam-role": ("tradeops_project=" + "a" * 60, "IAM role name"),
     "log-retention-not-accepted": ("monitoring_log_retention_days=45", "monitoring_log_retention_days"),
     "alarm-email-invalid": ("monitoring_alarm_email=ops-at-example", "monitoring_alarm_email"),
     "public-key-invalid": ("instance_public_key=not-a-key", "instance_public_key"),
@@ -61,7 +100,7 @@ def moto(tmp_path_factory):
 @pytest.mark.parametrize("extra,expected", list(CASES.values()), ids=list(CASES))
 def test_refused_before_any_aws_call(moto, extra, expected):
     moto.start_recording()
-    run = playbook(moto, "provision.yml", extra)
+    run = playbook(moto, "provision.yml", BASE, extra)
     recorded = moto.stop_recording()
     assert run.rc != 0 and run.failed == 1, run.tail()
     assert "Preflight" in run.output.split("FAILED!")[0].rsplit("PLAY [", 1)[-1], run.tail()
@@ -72,4 +111,11 @@ def test_refused_before_any_aws_call(moto, extra, expected):
 def test_the_test_deployment_passes_preflight(moto):
     """The same harness with the valid test deployment gets past the preflight play."""
     run = playbook(moto, "preflight.yml")
+    assert run.rc == 0 and run.failed == 0, run.tail()
+
+
+def test_a_mapping_secrets_item_passes_preflight(moto):
+    """secrets items may be secrets_env mappings {name, prefix, keys, variable}, as the roles accept."""
+    bots = [dict(BBGO, secrets=[{"name": "x/y", "prefix": "BINANCE_"}]), dict(PY, secrets=["itest/ci/kis"])]
+    run = playbook(moto, "preflight.yml", {"tradeops_bots": bots})
     assert run.rc == 0 and run.failed == 0, run.tail()

@@ -28,7 +28,8 @@ SECOND = [
     "tradeops_environment=" + ENV2,
     "tradeops_admin_cidr=" + ADMIN2,
     "database_profile=free_tier",
-    {"tradeops_bots": [{"name": "paper", "kind": "python"}]},
+    {"tradeops_bots": [{"name": "paper", "kind": "python", "version": "0.1.0", "package": "paper-bot==0.1.0",
+                        "command": "paper-bot"}]},
 ]
 USER_KEYS = {"api_key": "filled-by-the-user", "api_secret": "s3cr3t"}
 
