@@ -1,0 +1,133 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Every name the collection derives from the deployment and from a bot, defined once.
+
+The roles, playbooks, inventories and the sandbox read these through the filters of
+plugins/filter/names.py (``tradeops.aws.deployment_names``, ``tradeops.aws.bot_names``);
+nothing else spells a unit name, a release root, a secret name or an SSM path.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+# Length limits AWS enforces on the names below (characters).
+LIMITS = {
+    "cache_id": ("ElastiCache replication group id", 40),
+    "database_id": ("RDS DB cluster / instance identifier", 63),
+    "database_final_snapshot_id": ("RDS final snapshot identifier", 63),
+    "iam_role": ("IAM role name", 64),
+}
+
+# The suffix teardown adds to the final DB snapshot: '-final-' and a UTC time stamp
+# (YYYYmmddHHMMSS, 14 digits).
+FINAL_SNAPSHOT_SUFFIX_LENGTH = len("-final-") + 14
+
+
+def deployment_names(project, environment):
+    """Names of one deployment (project + environment).
+
+    Returns a dict; every AWS resource name and path a role writes comes from it.
+    """
+    base = "%s-%s" % (project, environment)
+    path = "%s/%s" % (project, environment)
+    return {
+        "base": base,
+        # Secrets Manager
+        "secret_prefix": path,
+        "secret_db_master": path + "/db-master",
+        "secret_redis_auth": path + "/redis-auth",
+        "kms_alias": "alias/" + base,
+        # SSM Parameter Store: the endpoints the provisioning roles publish for the hosts
+        "ssm_prefix": "/" + path,
+        "ssm_database": "/" + path + "/database",
+        "ssm_cache": "/" + path + "/cache",
+        # CloudWatch
+        "log_group_prefix": "/tradeops/" + path,
+        "metric_namespace": "TradeOps",
+        "health_metric": "BotHealthy",
+        # Resource identifiers
+        "cache_id": base,
+        "database_id": base,
+        "database_final_snapshot_id": base + "-final-YYYYmmddHHMMSS",
+        "iam_role": base + "-bot",
+        # The local sandbox's containers and network
+        "sandbox_prefix": _sandbox_prefix(project),
+        "sandbox_network": _sandbox_prefix(project) + "sandbox",
+        "sandbox_cloud_container": _sandbox_prefix(project) + "cloud",
+    }
+
+
+def name_limits(project, environment):
+    """{label: [value, limit]} for every derived name AWS limits in length."""
+    names = deployment_names(project, environment)
+    return dict((label, [names[key], limit]) for key, (label, limit) in LIMITS.items())
+
+
+def inventory_group(bot_name):
+    """The dynamic inventory's group of a bot's hosts (keyed group bot_<Bot tag>, sanitized)."""
+    return "bot_%s" % bot_name.replace("-", "_")
+
+
+def sandbox_host_container(project, instance_id):
+    """Name of the sandbox's container that plays EC2 instance ``instance_id``."""
+    return _sandbox_prefix(project) + instance_id
+
+
+def _sandbox_prefix(project):
+    return "tradeops-%s-" % project
+
+
+def bot_names(bot, project, environment):
+    """Names of one bot (a tradeops_bots item: at least name and kind).
+
+    The units, paths and AWS names of the bot on its host and in CloudWatch.
+    """
+    name = bot["name"]
+    kind = bot.get("kind") or "python"
+    env = bot.get("environment") or {}
+    scheduled = bool(bot.get("schedule"))
+    deployment = deployment_names(project, environment)
+    if kind == "bbgo":
+        service = "bbgo-%s.service" % name
+        names = {
+            "role": "bbgo",
+            "service": service,
+            "unit": service,
+            "timer": "",
+            "sync_service": "bbgo-%s-sync.service" % name,
+            "sync_timer": "bbgo-%s-sync.timer" % name,
+            "stunnel_service": "stunnel-%s.service" % name,
+            "dashboard_service": "",
+            "release_root": "/opt/bbgo",
+            "config_file": "/etc/bbgo/%s.yaml" % name,
+            "health_url": "http://127.0.0.1:%s/api/ping" % (bot.get("webserver_port") or 8080),
+        }
+    else:
+        service = "%s.service" % name
+        dashboard = bot.get("dashboard") or {}
+        names = {
+            "role": "python_bot",
+            "service": service,
+            "unit": "%s.timer" % name if scheduled else service,
+            "timer": "%s.timer" % name if scheduled else "",
+            "dashboard_service": "%s-dashboard.service" % name if dashboard else "",
+            "release_root": "/opt/%s" % name,
+            "health_url": "" if scheduled else "http://%s/healthz" % env.get("HEALTH_BIND", "127.0.0.1:8000"),
+        }
+    names.update({
+        "name": name,
+        "kind": kind,
+        "user": name,
+        "group": name,
+        "env_file": "/etc/tradeops/%s.env" % name,
+        "state_dir": "/var/lib/%s" % name,
+        "log_dir": "/var/log/tradeops",
+        "log_file": "/var/log/tradeops/%s.log" % name,
+        "journal_service": "tradeops-journal-%s.service" % name,
+        "logrotate_file": "/etc/logrotate.d/tradeops-%s" % name,
+        "log_group": "%s/%s" % (deployment["log_group_prefix"], name),
+        "metric_dimensions": {"Project": project, "Environment": environment, "Bot": name},
+        "inventory_group": inventory_group(name),
+    })
+    return names

@@ -1,0 +1,82 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The derived names (plugins/module_utils/naming.py) and their filters."""
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.tradeops.aws.plugins.filter import names as names_filter
+from ansible_collections.tradeops.aws.plugins.module_utils import naming
+
+
+def test_deployment_names():
+    names = naming.deployment_names("tradebot", "prod")
+    assert names["secret_db_master"] == "tradebot/prod/db-master"
+    assert names["secret_redis_auth"] == "tradebot/prod/redis-auth"
+    assert names["ssm_database"] == "/tradebot/prod/database"
+    assert names["ssm_cache"] == "/tradebot/prod/cache"
+    assert names["log_group_prefix"] == "/tradeops/tradebot/prod"
+    assert names["kms_alias"] == "alias/tradebot-prod"
+    assert names["cache_id"] == names["database_id"] == "tradebot-prod"
+    assert names["iam_role"] == "tradebot-prod-bot"
+    assert names["sandbox_cloud_container"] == "tradeops-tradebot-cloud"
+    assert names["sandbox_network"] == "tradeops-tradebot-sandbox"
+
+
+def test_name_limits_hold_the_longest_form_of_each_name():
+    limits = naming.name_limits("p" * 10, "env")
+    assert limits["ElastiCache replication group id"] == ["pppppppppp-env", 40]
+    snapshot, limit = limits["RDS final snapshot identifier"]
+    assert len(snapshot) == len("pppppppppp-env") + naming.FINAL_SNAPSHOT_SUFFIX_LENGTH and limit == 63
+    assert limits["IAM role name"] == ["pppppppppp-env-bot", 64]
+
+
+def test_python_bot_names():
+    names = naming.bot_names({"name": "paper", "kind": "python", "environment": {"HEALTH_BIND": "127.0.0.1:8010"}},
+                             "tb", "prod")
+    assert names["role"] == "python_bot"
+    assert names["service"] == names["unit"] == "paper.service"
+    assert names["timer"] == "" and names["dashboard_service"] == ""
+    assert names["release_root"] == "/opt/paper"
+    assert names["env_file"] == "/etc/tradeops/paper.env"
+    assert names["state_dir"] == "/var/lib/paper"
+    assert names["log_file"] == "/var/log/tradeops/paper.log"
+    assert names["log_group"] == "/tradeops/tb/prod/paper"
+    assert names["journal_service"] == "tradeops-journal-paper.service"
+    assert names["health_url"] == "http://127.0.0.1:8010/healthz"
+    assert names["metric_dimensions"] == {"Project": "tb", "Environment": "prod", "Bot": "paper"}
+    assert names["inventory_group"] == "bot_paper"
+
+
+def test_scheduled_python_bot_with_dashboard():
+    names = naming.bot_names({"name": "kis-breakout", "kind": "python", "schedule": "Mon..Fri 09:00 Asia/Seoul",
+                              "dashboard": {"command": "flask_app", "port": 5001}}, "tb", "prod")
+    assert names["unit"] == names["timer"] == "kis-breakout.timer"
+    assert names["service"] == "kis-breakout.service"
+    assert names["dashboard_service"] == "kis-breakout-dashboard.service"
+    assert names["health_url"] == ""
+    assert names["inventory_group"] == "bot_kis_breakout"
+
+
+def test_bbgo_names():
+    names = naming.bot_names({"name": "xmaker", "kind": "bbgo", "webserver_port": 8081}, "tb", "prod")
+    assert names["role"] == "bbgo"
+    assert names["service"] == names["unit"] == "bbgo-xmaker.service"
+    assert names["sync_timer"] == "bbgo-xmaker-sync.timer"
+    assert names["stunnel_service"] == "stunnel-xmaker.service"
+    assert names["release_root"] == "/opt/bbgo"
+    assert names["config_file"] == "/etc/bbgo/xmaker.yaml"
+    assert names["health_url"] == "http://127.0.0.1:8081/api/ping"
+    assert naming.bot_names({"name": "x", "kind": "bbgo"}, "tb", "prod")["health_url"].endswith(":8080/api/ping")
+
+
+def test_filters():
+    filters = names_filter.FilterModule().filters()
+    assert filters["deployment_names"]("tb", "prod")["base"] == "tb-prod"
+    assert filters["name_limits"]("tb", "prod")["IAM role name"] == ["tb-prod-bot", 64]
+    assert filters["bot_names"]({"name": "paper", "kind": "python"}, "tb", "prod")["user"] == "paper"
+    assert filters["bot_inventory_group"]("a-b") == "bot_a_b"
+    assert filters["sandbox_host_container"]("i-0123", "tb") == "tradeops-tb-i-0123"
+    with pytest.raises(AnsibleFilterError, match="needs a bot"):
+        filters["bot_names"]({}, "tb", "prod")
