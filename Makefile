@@ -17,12 +17,13 @@ STAMP := $(VENV)/.installed-$(shell sha256sum requirements.txt | cut -c1-12)
 COLLECTION_LINK := $(CACHE)/collections/ansible_collections/tradeops/aws
 MOLECULE_SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 
-.PHONY: help setup engine images lint sanity unit molecule integration test deploy sandbox-down build bench clean
+.PHONY: help setup engine images lint sanity unit molecule integration test deploy sandbox-down build bench clean bbgo-double
 
 help:
 	@echo "make setup        create .venv/ with the pinned toolchain (idempotent)"
 	@echo "make deploy       the whole flow into the local sandbox (ansible-playbook site.yml)"
 	@echo "make sandbox-down remove the sandbox"
+	@echo "make bbgo-double  the BBGO test double's release tarball (for the BBGO examples in the sandbox)"
 	@echo "make bench        sandbox figures: site.yml cold/re-run, API calls, update downtime, converge 1 vs 4 hosts"
 	@echo "make test         lint + sanity + unit + build + molecule + integration"
 	@echo "make lint | sanity | unit | molecule | integration | build"
@@ -61,7 +62,7 @@ unit: setup
 molecule: setup images
 	@for s in $(MOLECULE_SCENARIOS); do echo "== molecule test -s $$s"; molecule test -s $$s; done
 
-integration: setup images
+integration: setup images bbgo-double
 	@scripts/pytest.sh tests/integration
 
 test: lint sanity unit build molecule integration
@@ -69,6 +70,11 @@ test: lint sanity unit build molecule integration
 # The main job: the whole flow into the local sandbox (ansible-playbook site.yml).
 deploy: setup images
 	ansible-playbook site.yml
+
+# The BBGO TEST DOUBLE as a release tarball (tests/fixtures/bbgo-double), for the BBGO examples in
+# the sandbox: .cache/bbgo-double/bbgo-slim-v1.62.0-linux-amd64.tar.gz (prints its sha256).
+bbgo-double:
+	@tests/fixtures/bbgo-double/build.sh v1.62.0 amd64 $(CACHE)/bbgo-double
 
 # Removes the sandbox's containers, network, volumes and state (images are kept).
 sandbox-down: setup

@@ -79,6 +79,8 @@ class Deployment:
                 "version": FIRST_VERSION,
                 "package": PACKAGE,
                 "command": "paper-bot",
+                "database": True,
+                "cache": True,
                 "secrets": ["%s/%s/%s-keys" % (project, ENVIRONMENT, bot)],
                 "environment": {"SYMBOL": bot.upper(), "TICK_SECONDS": "1", "HEALTH_BIND": "127.0.0.1:8000"},
             } for bot in self.bots],

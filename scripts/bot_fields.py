@@ -22,6 +22,8 @@ from ansible_collections.tradeops.aws.plugins.module_utils.bot_model import BOT_
 def default_text(spec):
     if spec["required_for"]:
         return "required"
+    if spec.get("default_by_kind"):
+        return ", ".join("%s: `%s`" % (kind, json.dumps(value)) for kind, value in spec["default_by_kind"].items())
     if spec["default"] is None:
         return "unset"
     return "`%s`" % json.dumps(spec["default"])

@@ -40,9 +40,11 @@ BBGO = ("bbgo",)
 PYTHON = ("python",)
 
 
-def _field(type_, kinds, description, default=None, required_for=(), choices=None):
+def _field(type_, kinds, description, default=None, required_for=(), choices=None, default_by_kind=None):
     spec = {"type": type_, "default": default, "kinds": kinds, "required_for": required_for,
             "description": description}
+    if default_by_kind:
+        spec["default_by_kind"] = default_by_kind
     if choices:
         spec["choices"] = choices
     return spec
@@ -86,6 +88,12 @@ BOT_FIELDS = OrderedDict([
         "Paper trading (`PAPER_TRADE=1`)."))),
     ("webserver_port", _field("int", BBGO, default=8080, description=(
         "Port of BBGO's web server (`GET /api/ping`), bound to 127.0.0.1."))),
+    ("database", _field("bool", BOTH, default_by_kind={"bbgo": True, "python": False}, description=(
+        "The bot uses the deployment's database (BBGO: MySQL; Python: PostgreSQL) and gets its "
+        "endpoint and credentials; no bot with `database: true` means no database is created."))),
+    ("cache", _field("bool", BOTH, default_by_kind={"bbgo": True, "python": False}, description=(
+        "The bot uses the deployment's Redis (TLS + AUTH); no bot with `cache: true` means no cache "
+        "is created."))),
     ("instance_type", _field("str", BOTH, description=(
         "EC2 instance type of this bot's host (family.size); unset means the deployment's "
         "`instance_type`."))),
@@ -499,10 +507,25 @@ def validate_bots(bots, calendar_check=None):
 def apply_defaults(bot):
     """A new dict: the bot with every field of its kind present, defaults filled in."""
     result = copy.deepcopy(dict(bot))
-    for field in fields_of(bot.get("kind")):
+    kind = bot.get("kind")
+    for field in fields_of(kind):
         if result.get(field) is None:
-            result[field] = copy.deepcopy(BOT_FIELDS[field]["default"])
+            spec = BOT_FIELDS[field]
+            result[field] = copy.deepcopy(spec.get("default_by_kind", {}).get(kind, spec["default"]))
     return result
+
+
+def data_services(bots):
+    """Which data services the deployment needs: {'database': bool, 'cache': bool,
+    'database_family': 'mysql' | 'postgresql'} (BBGO speaks MySQL only, so any BBGO bot that uses
+    the database makes it MySQL)."""
+    bots = [apply_defaults(bot) for bot in bots or [] if isinstance(bot, Mapping)]
+    users = [bot for bot in bots if bot.get("database")]
+    return {
+        "database": bool(users),
+        "cache": any(bot.get("cache") for bot in bots),
+        "database_family": "mysql" if any(bot.get("kind") == "bbgo" for bot in users) else "postgresql",
+    }
 
 
 def normalize_secret_items(secrets):

@@ -29,7 +29,7 @@ SECOND = [
     "tradeops_admin_cidr=" + ADMIN2,
     "database_profile=free_tier",
     {"tradeops_bots": [{"name": "paper", "kind": "python", "version": "0.1.0", "package": "paper-bot==0.1.0",
-                        "command": "paper-bot"}]},
+                        "command": "paper-bot", "database": True, "cache": True}]},
 ]
 USER_KEYS = {"api_key": "filled-by-the-user", "api_secret": "s3cr3t"}
 
@@ -144,7 +144,8 @@ def test_subnets_and_zones(ids):
     assert subnets["10.0.1.0/24"]["AvailabilityZone"] == "us-east-1a"
     assert subnets["10.0.2.0/24"]["AvailabilityZone"] == "us-east-1a"
     assert subnets["10.0.3.0/24"]["AvailabilityZone"] == "us-east-1b"
-    assert subnets["10.0.1.0/24"]["MapPublicIpOnLaunch"] is True
+    # No automatic public IPv4 (network_map_public_ip_on_launch): a host's address is its Elastic IP.
+    assert subnets["10.0.1.0/24"]["MapPublicIpOnLaunch"] is False
     assert subnets["10.0.2.0/24"]["MapPublicIpOnLaunch"] is False
     for subnet in subnets.values():
         assert has_tags(tags(subnet["Tags"]))

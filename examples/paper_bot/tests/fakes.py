@@ -1,10 +1,12 @@
-"""Test doubles for the PostgreSQL store and the Redis publisher (no services needed)."""
+"""Test doubles for the ledger store and the Redis publisher (no services needed)."""
 
 import threading
 
 
 class FakeStore:
     """Stand-in for paper_bot.store.Store that keeps the ledger in lists."""
+
+    backend = "fake"
 
     def __init__(self, healthy=True, history=None, last_side=None):
         self.healthy = healthy
@@ -50,6 +52,8 @@ class FakeStore:
 
 class FakePublisher:
     """Stand-in for paper_bot.publisher.Publisher that remembers messages."""
+
+    enabled = True
 
     def __init__(self, healthy=True, channel="ticker.TEST"):
         self.healthy = healthy

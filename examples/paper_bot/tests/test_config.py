@@ -1,8 +1,10 @@
 """Settings from the environment."""
 
+import os
+
 import pytest
 
-from paper_bot.config import ConfigError, Settings, parse_bind
+from paper_bot.config import ConfigError, Settings, parse_bind, resolve_ledger
 
 
 def test_defaults_are_loopback_tls_and_paper():
@@ -59,6 +61,7 @@ def test_secrets_are_not_in_repr():
         ({"SMA_FAST": "30", "SMA_SLOW": "20"}, "SMA_FAST"),
         ({"SYMBOL": "two words"}, "SYMBOL"),
         ({"HEALTH_BIND": "0.0.0.0:8000"}, "HEALTH_BIND"),
+        ({"LEDGER": "oracle"}, "LEDGER"),
     ],
 )
 def test_bad_values_name_the_variable(env, name):
@@ -78,3 +81,59 @@ def test_parse_bind_accepts_loopback(value, expected):
 def test_parse_bind_refuses_everything_else(value):
     with pytest.raises(ConfigError):
         parse_bind(value)
+
+
+def test_without_pghost_the_ledger_is_sqlite_in_the_working_directory():
+    settings = Settings.from_env({})
+    assert (settings.ledger, settings.ledger_sqlite) == ("sqlite", os.path.join(".", "ledger.sqlite3"))
+    assert Settings.from_env({"PGHOST": " "}).ledger == "sqlite"
+
+
+def test_pghost_selects_postgresql():
+    settings = Settings.from_env({"PGHOST": "db.internal"})
+    assert settings.ledger == "postgresql" and settings.pg_host == "db.internal"
+
+
+@pytest.mark.parametrize(
+    "env,path",
+    [
+        ({"STATE_DIRECTORY": "/var/lib/paper"}, "/var/lib/paper/ledger.sqlite3"),
+        ({"STATE_DIRECTORY": "/var/lib/paper:/var/lib/other"}, "/var/lib/paper/ledger.sqlite3"),
+        ({"STATE_DIRECTORY": "/var/lib/paper", "LEDGER_SQLITE": "/data/book.db"}, "/data/book.db"),
+        ({"LEDGER_SQLITE": "book.db", "STATE_DIRECTORY": ""}, "book.db"),
+    ],
+)
+def test_sqlite_path_from_ledger_sqlite_then_state_directory(env, path):
+    assert Settings.from_env(env).ledger_sqlite == path
+
+
+@pytest.mark.parametrize(
+    "env,backend",
+    [
+        ({"LEDGER": "auto"}, "sqlite"),
+        ({"LEDGER": "", "PGHOST": "db"}, "postgresql"),
+        ({"LEDGER": "sqlite", "PGHOST": "db"}, "sqlite"),
+        ({"LEDGER": " SQLite "}, "sqlite"),
+        ({"LEDGER": "postgresql"}, "postgresql"),
+    ],
+)
+def test_ledger_overrides_the_choice(env, backend):
+    assert Settings.from_env(env).ledger == backend
+    assert resolve_ledger(env)[0] == backend
+
+
+def test_explicit_postgresql_without_pghost_uses_the_old_default_host():
+    assert Settings.from_env({"LEDGER": "postgresql"}).pg_host == "127.0.0.1"
+
+
+@pytest.mark.parametrize("value", ["mysql", "postgres", "sqlite3", "1"])
+def test_unknown_ledger_is_refused_naming_the_variable(value):
+    with pytest.raises(ConfigError, match="LEDGER must be one of auto, postgresql, sqlite; got %r" % value):
+        Settings.from_env({"LEDGER": value})
+
+
+def test_redis_is_used_only_when_redis_host_is_set():
+    assert not Settings.from_env({}).publishing
+    assert Settings.from_env({}).redis_host is None
+    assert not Settings.from_env({"REDIS_HOST": ""}).publishing
+    assert Settings.from_env({"REDIS_HOST": "cache.internal"}).publishing

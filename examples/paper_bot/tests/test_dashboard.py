@@ -1,4 +1,4 @@
-"""The read-only dashboard, with a ledger stand-in."""
+"""The read-only dashboard, with a ledger stand-in and with a SQLite ledger."""
 
 import os
 import signal
@@ -13,7 +13,9 @@ import urllib.request
 import pytest
 
 from fakes import FakeStore
+from paper_bot.config import Settings
 from paper_bot.dashboard import make_server, render
+from paper_bot.store import SQLITE, Store, sqlite_connect, store_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.join(os.path.dirname(HERE), "src")
@@ -97,3 +99,57 @@ def fetch_or_none(url):
         return fetch(url)
     except OSError:
         return None
+
+
+def test_page_reads_a_sqlite_ledger_read_only(dashboard, tmp_path):
+    path = str(tmp_path / "ledger.sqlite3")
+    writer = Store(lambda: sqlite_connect(path), SQLITE)
+    writer.ensure_schema()
+    writer.record_fill("TEST", "buy", 1.0, 10.0)
+    writer.record_fill("TEST", "sell", 1.0, 12.5)
+    writer.record_fill("OTHER", "buy", 3.0, 99.0)
+    reader = store_for(Settings.from_env({"LEDGER_SQLITE": path}), readonly=True)
+    base = dashboard(reader)
+    status, body = fetch(base + "/")
+    assert status == 200
+    assert body.index("<td>sell</td>") < body.index("<td>buy</td>")
+    assert "<td>12.5</td>" in body and "<td>99.0</td>" not in body
+    assert fetch(base + "/healthz") == (200, "ok\n")
+    writer.record_fill("TEST", "buy", 2.0, 11.0)  # the bot keeps writing while the dashboard reads
+    assert fetch(base + "/")[1].count("<tr><td>") == 3
+    reader.close()
+    writer.close()
+
+
+def test_missing_sqlite_ledger_is_503_and_is_not_created(dashboard, tmp_path):
+    path = str(tmp_path / "ledger.sqlite3")
+    base = dashboard(store_for(Settings.from_env({"STATE_DIRECTORY": str(tmp_path)}), readonly=True))
+    assert fetch(base + "/")[0] == 503
+    assert fetch(base + "/healthz")[0] == 503
+    assert not os.path.exists(path)
+
+
+def test_dashboard_command_serves_the_sqlite_ledger(tmp_path):
+    path = str(tmp_path / "ledger.sqlite3")
+    writer = Store(lambda: sqlite_connect(path), SQLITE)
+    writer.ensure_schema()
+    writer.record_fill("PAPER", "buy", 1.0, 42.5)
+    writer.close()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = str(sock.getsockname()[1])
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PG", "REDIS_", "LEDGER", "SYMBOL"))}
+    env.update(PYTHONPATH=SRC, DASHBOARD_PORT=port, STATE_DIRECTORY=str(tmp_path))
+    proc = subprocess.Popen([sys.executable, "-m", "paper_bot.dashboard"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 15
+    page = None
+    while time.monotonic() < deadline and page is None:
+        page = fetch_or_none("http://127.0.0.1:%s/" % port)
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    assert page is not None and page[0] == 200, err
+    assert "<td>42.5</td>" in page[1]
+    assert "(sqlite ledger)" in err

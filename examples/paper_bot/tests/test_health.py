@@ -1,4 +1,4 @@
-"""The /healthz and /metrics endpoints, with stand-ins for PostgreSQL and Redis."""
+"""The /healthz and /metrics endpoints, with stand-ins for PostgreSQL and Redis, and with SQLite."""
 
 import json
 import urllib.error
@@ -6,8 +6,10 @@ import urllib.request
 
 import pytest
 
-from fakes import FakePublisher, FakeStore
+from fakes import FakeConnection, FakePublisher, FakeStore
 from paper_bot.health import HealthServer, Metrics, check_dependencies
+from paper_bot.publisher import NullPublisher, Publisher
+from paper_bot.store import SQLITE, Store, sqlite_connect
 
 
 def get(server, path):
@@ -80,3 +82,40 @@ def test_error_reports_carry_no_exception_text():
     healthy, report = check_dependencies(Leaky(), FakePublisher())
     assert not healthy
     assert "hunter2" not in json.dumps(report)
+
+
+def test_healthz_is_200_with_sqlite_and_no_redis(serve, tmp_path):
+    path = str(tmp_path / "ledger.sqlite3")
+    ledger = Store(lambda: sqlite_connect(path), SQLITE)
+    ledger.ensure_schema()  # the connection is made in this thread, pinged from the server's
+    status, _ctype, body = get(serve(ledger, NullPublisher("ticker.TEST")), "/healthz")
+    report = json.loads(body)
+    assert status == 200 and report["status"] == "ok"
+    assert report["checks"]["db"]["backend"] == "sqlite" and report["checks"]["db"]["ok"]
+    assert report["checks"]["redis"]["ok"] and report["checks"]["redis"]["enabled"] is False
+    assert "REDIS_HOST is not set" in report["checks"]["redis"]["detail"]
+    ledger.close()
+
+
+def test_healthz_names_postgresql_and_redis_when_they_are_used(serve):
+    class Client:
+        @staticmethod
+        def ping():
+            return True
+
+    status, _ctype, body = get(serve(Store(FakeConnection), Publisher(Client(), "ticker.TEST")), "/healthz")
+    checks = json.loads(body)["checks"]
+    assert status == 200
+    assert checks["db"] == {"ok": True, "backend": "postgresql", "latency_ms": checks["db"]["latency_ms"]}
+    assert checks["redis"]["enabled"] is True and checks["redis"]["channel"] == "ticker.TEST"
+
+
+def test_an_unreachable_sqlite_file_is_503(serve, tmp_path):
+    missing = str(tmp_path / "missing" / "ledger.sqlite3")
+    status, _ctype, body = get(serve(Store(lambda: sqlite_connect(missing, readonly=True), SQLITE),
+                                     NullPublisher("ticker.TEST")), "/healthz")
+    report = json.loads(body)
+    assert status == 503
+    assert report["checks"]["db"] == {"ok": False, "error": "OperationalError", "backend": "sqlite",
+                                      "latency_ms": report["checks"]["db"]["latency_ms"]}
+    assert report["checks"]["redis"]["ok"]

@@ -6,7 +6,7 @@ import pytest
 
 from fakes import FakeConnection
 from paper_bot import store as store_module
-from paper_bot.store import SCHEMA_STATEMENTS, Store, ssl_context_for
+from paper_bot.store import DIALECTS, SCHEMA_STATEMENTS, Store, ssl_context_for
 
 
 def test_schema_is_idempotent_and_complete():
@@ -23,10 +23,28 @@ def test_schema_is_idempotent_and_complete():
     assert all(s.count("(") == s.count(")") for s in SCHEMA_STATEMENTS)
 
 
-def test_placeholders_match_parameters():
-    assert store_module.INSERT_TICK.count("%s") == 2
-    assert store_module.INSERT_ORDER.count("%s") == 4
-    assert store_module.INSERT_FILL.count("%s") == 3
+@pytest.mark.parametrize("dialect", list(DIALECTS.values()), ids=list(DIALECTS))
+def test_placeholders_match_parameters(dialect):
+    counts = {"insert_tick": 2, "insert_order": 4, "insert_fill": 3, "recent_prices": 2, "last_side": 1,
+              "recent_orders": 2, "ping": 0}
+    assert set(dialect.queries) == set(counts)
+    other = "?" if dialect.placeholder == "%s" else "%s"
+    for name, count in counts.items():
+        assert dialect.queries[name].count(dialect.placeholder) == count, name
+        assert other not in dialect.queries[name], name
+
+
+def test_dialects_differ_only_in_types_placeholders_and_returning():
+    assert store_module.POSTGRESQL.queries["insert_order"].endswith(" RETURNING id")
+    assert "RETURNING" not in store_module.SQLITE.queries["insert_order"]
+    assert SCHEMA_STATEMENTS == store_module.POSTGRESQL.schema
+    for pg_text, sqlite_text in zip(store_module.POSTGRESQL.schema, store_module.SQLITE.schema):
+        for pg_type, sqlite_type in (("BIGSERIAL PRIMARY KEY", "INTEGER PRIMARY KEY AUTOINCREMENT"),
+                                     ("NUMERIC(20, 8)", "REAL"), ("TIMESTAMPTZ", "TEXT"), ("now()", "CURRENT_TIMESTAMP"),
+                                     ("BIGINT", "INTEGER")):
+            pg_text = pg_text.replace(pg_type, sqlite_type)
+        assert pg_text == sqlite_text
+    assert all("{" not in text for dialect in DIALECTS.values() for text in dialect.schema)
 
 
 def test_ensure_schema_runs_every_statement_in_one_transaction():

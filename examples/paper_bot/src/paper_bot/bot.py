@@ -46,8 +46,8 @@ class PaperBot:
     def step(self) -> Optional[str]:
         """Process one tick; returns the paper order side placed, if any.
 
-        A failed Redis publish is counted and logged, not fatal; a database error propagates
-        (the caller decides whether to retry).
+        A failed Redis publish is counted and logged, not fatal (without Redis nothing is
+        published); a database error propagates (the caller decides whether to retry).
         """
         if not self.ready:
             self.prepare()
@@ -57,13 +57,8 @@ class PaperBot:
         self.store.record_tick(symbol, price)
         self.metrics.inc("paper_bot_ticks_total", symbol=symbol)
         self.metrics.set("paper_bot_last_price", price, symbol=symbol)
-        try:
-            self.publisher.publish(tick_message(symbol, price, self.seq, self.clock()))
-        except Exception as exc:  # pylint: disable=broad-except
-            self.metrics.inc("paper_bot_errors_total", kind="redis")
-            LOG.warning("publishing to %s failed: %s", self.publisher.channel, type(exc).__name__)
-        else:
-            self.metrics.inc("paper_bot_published_total", symbol=symbol)
+        if self.publisher.enabled:
+            self._publish(symbol, price)
         signal = self.strategy.on_price(price)
         if signal is None:
             return None
@@ -78,6 +73,15 @@ class PaperBot:
             self.entry_price = None
         LOG.info("paper %s %s %s @ %s (order %s)", signal, qty, symbol, price, order_id)
         return signal
+
+    def _publish(self, symbol: str, price: float) -> None:
+        try:
+            self.publisher.publish(tick_message(symbol, price, self.seq, self.clock()))
+        except Exception as exc:  # pylint: disable=broad-except
+            self.metrics.inc("paper_bot_errors_total", kind="redis")
+            LOG.warning("publishing to %s failed: %s", self.publisher.channel, type(exc).__name__)
+        else:
+            self.metrics.inc("paper_bot_published_total", symbol=symbol)
 
     def run(self, stop: threading.Event, max_ticks: Optional[int] = None) -> int:
         """Tick every ``tick_seconds`` until ``stop`` is set (or ``max_ticks`` were processed).

@@ -13,6 +13,8 @@ from typing import Mapping, Optional
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off", "")
 PG_SSLMODES = ("disable", "prefer", "require", "verify-ca", "verify-full")
+LEDGER_BACKENDS = ("auto", "postgresql", "sqlite")
+LEDGER_FILE = "ledger.sqlite3"
 
 
 class ConfigError(ValueError):
@@ -42,6 +44,33 @@ def _number(env: Mapping[str, str], name: str, default, kind=float, minimum=None
     if minimum is not None and value < minimum:
         raise ConfigError("%s must be at least %s; got %r" % (name, minimum, raw))
     return value
+
+
+def _text(env: Mapping[str, str], name: str) -> Optional[str]:
+    """The variable's value, or None when it is unset or blank."""
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    return raw.strip()
+
+
+def resolve_ledger(env: Mapping[str, str]) -> tuple:
+    """(backend, SQLite path) from LEDGER, PGHOST, LEDGER_SQLITE and STATE_DIRECTORY.
+
+    LEDGER=auto (the default) means PostgreSQL when PGHOST is set, else SQLite. The SQLite file
+    is LEDGER_SQLITE, else ledger.sqlite3 in the first directory of STATE_DIRECTORY (systemd sets
+    it for units with StateDirectory=), else ledger.sqlite3 in the working directory.
+    """
+    word = (_text(env, "LEDGER") or "auto").lower()
+    if word not in LEDGER_BACKENDS:
+        raise ConfigError("LEDGER must be one of %s; got %r" % (", ".join(LEDGER_BACKENDS), env.get("LEDGER")))
+    if word == "auto":
+        word = "postgresql" if _text(env, "PGHOST") else "sqlite"
+    path = _text(env, "LEDGER_SQLITE")
+    if path is None:
+        state_dirs = [item for item in (env.get("STATE_DIRECTORY") or "").split(":") if item.strip()]
+        path = os.path.join(state_dirs[0], LEDGER_FILE) if state_dirs else os.path.join(".", LEDGER_FILE)
+    return word, path
 
 
 def parse_bind(value: str) -> tuple:
@@ -83,6 +112,8 @@ class Settings:
     order_qty: float = 1.0
     health_host: str = "127.0.0.1"
     health_port: int = 8000
+    ledger: str = "sqlite"
+    ledger_sqlite: str = os.path.join(".", LEDGER_FILE)
     pg_host: str = "127.0.0.1"
     pg_port: int = 5432
     pg_user: str = "postgres"
@@ -90,7 +121,7 @@ class Settings:
     pg_database: str = "postgres"
     pg_sslmode: str = "prefer"
     pg_sslrootcert: Optional[str] = None
-    redis_host: str = "127.0.0.1"
+    redis_host: Optional[str] = None
     redis_port: int = 6379
     redis_username: Optional[str] = None
     redis_password: Optional[str] = dataclasses.field(default=None, repr=False)
@@ -103,6 +134,11 @@ class Settings:
     @property
     def channel(self) -> str:
         return "ticker.%s" % self.symbol
+
+    @property
+    def publishing(self) -> bool:
+        """Ticks go to Redis only when REDIS_HOST is set."""
+        return bool(self.redis_host)
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -118,6 +154,7 @@ class Settings:
         slow = _number(env, "SMA_SLOW", cls.sma_slow, int, 2)
         if fast >= slow:
             raise ConfigError("SMA_FAST (%d) must be smaller than SMA_SLOW (%d)" % (fast, slow))
+        ledger, ledger_sqlite = resolve_ledger(env)
         return cls(
             symbol=symbol,
             tick_seconds=_number(env, "TICK_SECONDS", cls.tick_seconds, float, 0.01),
@@ -130,14 +167,16 @@ class Settings:
             order_qty=_number(env, "ORDER_QTY", cls.order_qty, float, 0.0),
             health_host=health_host,
             health_port=health_port,
-            pg_host=env.get("PGHOST", cls.pg_host),
+            ledger=ledger,
+            ledger_sqlite=ledger_sqlite,
+            pg_host=_text(env, "PGHOST") or cls.pg_host,
             pg_port=_number(env, "PGPORT", cls.pg_port, int, 1),
             pg_user=env.get("PGUSER", cls.pg_user),
             pg_password=env.get("PGPASSWORD") or None,
             pg_database=env.get("PGDATABASE", cls.pg_database),
             pg_sslmode=sslmode,
             pg_sslrootcert=env.get("PGSSLROOTCERT") or None,
-            redis_host=env.get("REDIS_HOST", cls.redis_host),
+            redis_host=_text(env, "REDIS_HOST"),
             redis_port=_number(env, "REDIS_PORT", cls.redis_port, int, 1),
             redis_username=env.get("REDIS_USERNAME") or None,
             redis_password=env.get("REDIS_PASSWORD") or None,

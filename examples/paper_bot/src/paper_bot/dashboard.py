@@ -2,7 +2,8 @@
 
 Reach it through an SSH tunnel or SSM port forwarding; it never listens on a public address.
 DASHBOARD_HOST (default 127.0.0.1, loopback only) and DASHBOARD_PORT (default 5001) choose the
-address; the database settings are the bot's (PGHOST, PGUSER, PGPASSWORD, ...).
+address; the ledger settings are the bot's (LEDGER, LEDGER_SQLITE or STATE_DIRECTORY, PGHOST,
+PGUSER, PGPASSWORD, ...). A SQLite ledger is opened read-only and never created here.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import threading
 
 from .config import ConfigError, Settings, parse_bind
 from .health import TextHandler
-from .store import Store, pg8000_connect
+from .store import store_for
 
 LOG = logging.getLogger("paper_bot.dashboard")
 PAGE = """<!doctype html>
@@ -80,12 +81,13 @@ def main(argv=None, store_factory=None) -> int:
     except ConfigError as exc:
         sys.stderr.write("paper-bot-dashboard: %s\n" % str(exc).replace("HEALTH_BIND", "DASHBOARD_HOST/DASHBOARD_PORT"))
         return 2
-    store = store_factory(settings) if store_factory else Store(lambda: pg8000_connect(settings))
+    store = store_factory(settings) if store_factory else store_for(settings, readonly=True)
     server = make_server(host, port, store, settings.symbol)
     stopper = threading.Thread(target=server.shutdown, daemon=True)
     signal.signal(signal.SIGTERM, lambda *_args: stopper.start())
     signal.signal(signal.SIGINT, lambda *_args: stopper.start())
-    LOG.info("dashboard of %s on http://%s:%d/", settings.symbol, *server.server_address[:2])
+    LOG.info("dashboard of %s (%s ledger) on http://%s:%d/", settings.symbol,
+             getattr(store, "backend", settings.ledger), *server.server_address[:2])
     try:
         server.serve_forever(poll_interval=0.2)
     finally:

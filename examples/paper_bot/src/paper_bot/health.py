@@ -61,8 +61,18 @@ class Metrics:
         return "\n".join(lines) + "\n"
 
 
+def _describe(client) -> dict:
+    """What the client says about itself (ledger backend, whether Redis is used), if anything."""
+    describe = getattr(client, "describe", None)
+    return dict(describe()) if callable(describe) else {}
+
+
 def check_dependencies(store, publisher) -> Tuple[bool, dict]:
-    """Ping PostgreSQL and Redis; returns (all ok, JSON-able report). Errors never carry secrets."""
+    """Ping the ledger and Redis; returns (all ok, JSON-able report). Errors never carry secrets.
+
+    checks.db.backend names the ledger (postgresql or sqlite); checks.redis.enabled is false when
+    there is no Redis (no REDIS_HOST), whose check then always succeeds.
+    """
     report = {}
     for name, client in (("db", store), ("redis", publisher)):
         started = time.monotonic()
@@ -72,6 +82,7 @@ def check_dependencies(store, publisher) -> Tuple[bool, dict]:
             report[name] = {"ok": False, "error": type(exc).__name__}
         else:
             report[name] = {"ok": True}
+        report[name].update(_describe(client))
         report[name]["latency_ms"] = round((time.monotonic() - started) * 1000.0, 1)
     healthy = all(item["ok"] for item in report.values())
     return healthy, {"status": "ok" if healthy else "unhealthy", "checks": report}

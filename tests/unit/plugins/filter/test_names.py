@@ -80,3 +80,19 @@ def test_filters():
     assert filters["sandbox_host_container"]("i-0123", "tb") == "tradeops-tb-i-0123"
     with pytest.raises(AnsibleFilterError, match="needs a bot"):
         filters["bot_names"]({}, "tb", "prod")
+
+
+def test_bot_defaults_and_data_services():
+    from ansible_collections.tradeops.aws.plugins.filter import bots as bots_filter
+    filters = bots_filter.FilterModule().filters()
+    paper = {"name": "paper", "kind": "python", "version": "1", "package": "p", "command": "c"}
+    xmaker = {"name": "xmaker", "kind": "bbgo", "version": "v1", "artifact": "/x.tgz"}
+    assert filters["bot_defaults"]([paper])[0]["database"] is False
+    assert filters["bot_defaults"]([xmaker])[0]["database"] is True
+    assert filters["data_services"]([paper]) == {"database": False, "cache": False, "database_family": "postgresql"}
+    assert filters["data_services"]([dict(paper, database=True), dict(xmaker, cache=False)]) == {
+        "database": True, "cache": False, "database_family": "mysql"}
+    assert filters["data_services"]([dict(paper, database=True), dict(xmaker, database=False)])[
+        "database_family"] == "postgresql"
+    with pytest.raises(AnsibleFilterError, match="list of bots"):
+        filters["data_services"]("paper")
