@@ -7,18 +7,9 @@ The moto server (the test double for AWS, started here) records every request it
 
 import re
 
-import pytest
-
-from provision_support import Moto, mutating, playbook
+from provision_support import mutating, playbook
 
 COST_LINE = re.compile(r"^\s*cost: monthly_usd=(\d+\.\d\d) legacy_free_tier_usd=(\d+\.\d\d)$", re.M)
-
-
-@pytest.fixture(scope="module")
-def moto(tmp_path_factory):
-    server = Moto(tmp_path_factory.mktemp("moto"))
-    yield server
-    server.stop()
 
 
 def test_cost_playbook_prints_the_cost_and_asks_aws_nothing(moto):

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from provision_support import Moto, mutating, playbook, tags
+from provision_support import mutating, playbook, tags
 
 PLAYBOOK = "../tests/fixtures/network_layouts.yml"  # playbook() runs playbooks/<name>
 ENV, REGION = "ci", "us-east-1"
@@ -142,13 +142,6 @@ def rules(permissions):
 
 
 # --- the waves --------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def moto(tmp_path_factory):
-    server = Moto(tmp_path_factory.mktemp("moto"))
-    yield server
-    server.stop()
-
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):

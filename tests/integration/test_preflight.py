@@ -6,7 +6,7 @@ test double for AWS, started here) receives no request at all."""
 
 import pytest
 
-from provision_support import Moto, mutating, playbook
+from provision_support import mutating, playbook
 
 # Valid bots (the bot schema, plugins/module_utils/bot_model.py): each case changes one thing.
 BBGO = {"name": "xmaker", "kind": "bbgo", "version": "v1.62.0", "sha256": "0123456789abcdef" * 4}
@@ -88,13 +88,6 @@ CASES = {
     "alarm-email-invalid": ("monitoring_alarm_email=ops-at-example", "monitoring_alarm_email"),
     "public-key-invalid": ("instance_public_key=not-a-key", "instance_public_key"),
 }
-
-
-@pytest.fixture(scope="module")
-def moto(tmp_path_factory):
-    server = Moto(tmp_path_factory.mktemp("moto"))
-    yield server
-    server.stop()
 
 
 @pytest.mark.parametrize("extra,expected", list(CASES.values()), ids=list(CASES))

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from provision_support import Moto, mutating, playbook, tags
+from provision_support import mutating, playbook, tags
 
 PROJECT, ENV = "itest", "ci"
 PREFIX = "%s-%s" % (PROJECT, ENV)
@@ -37,13 +37,6 @@ USER_KEYS = {"api_key": "filled-by-the-user", "api_secret": "s3cr3t"}
 def has_tags(actual, expected=None):
     expected = dict(COMMON, **(expected or {}))
     return {k: actual.get(k) for k in expected} == expected
-
-
-@pytest.fixture(scope="module")
-def moto(tmp_path_factory):
-    server = Moto(tmp_path_factory.mktemp("moto"))
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,8 @@ import time
 
 import pytest
 
+from sandbox_support import recap, wait_for
+
 boto3 = pytest.importorskip("boto3")
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -69,16 +71,6 @@ def playbook(name, *extra, check=True):
     return proc.returncode, out, took
 
 
-def recap(output):
-    """PLAY RECAP counters per host: {host: {ok: n, changed: n, failed: n, ...}}."""
-    result = {}
-    for line in output.split("PLAY RECAP")[-1].splitlines():
-        match = re.match(r"^(\S+)\s+:\s+(.*)$", line.strip())
-        if match:
-            result[match.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(2))}
-    return result
-
-
 def host_container():
     names = subprocess.run(
         ["docker", "ps", "--format", "{{.Names}}", "--filter", "name=^tradeops-%s-i-" % PROJECT],
@@ -112,15 +104,6 @@ def health_status():
 
 def current_release():
     return os.path.basename(on_host("readlink", "/opt/%s/current" % BOT))
-
-
-def wait_for(predicate, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.5)
-    return predicate()
 
 
 def aws(service):
