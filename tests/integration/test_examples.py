@@ -202,3 +202,23 @@ def test_seed_000_free_tier_provisions_rds_micro_not_aurora(tmp_path):
         assert second.rc == 0 and second.changed == 0, second.tail()
     finally:
         moto.stop()
+
+
+def test_serverless_profile_provisions_aurora_serverless_v2(tmp_path):
+    """The third database profile, on the seed-000 bot: an Aurora Serverless v2 cluster."""
+    from provision_support import Moto, playbook  # pylint: disable=import-outside-toplevel
+
+    moto = Moto(tmp_path)
+    try:
+        vars_file = os.path.join(REPO, "examples", "deployments", "seed-000-free-tier.yml")
+        run = playbook(moto, "provision.yml", "instance_private_key_file=%s/sls.pem" % tmp_path, "@" + vars_file,
+                       "database_profile=serverless", "database_serverless_max_acu=4", fixture=None)
+        assert run.rc == 0 and run.failed == 0, run.tail()
+        rds = moto.client("rds")
+        [cluster] = rds.describe_db_clusters()["DBClusters"]
+        assert cluster["Engine"] == "aurora-mysql"
+        assert cluster["ServerlessV2ScalingConfiguration"] == {"MinCapacity": 0.5, "MaxCapacity": 4.0}, cluster
+        [writer] = rds.describe_db_instances()["DBInstances"]
+        assert writer["DBInstanceClass"] == "db.serverless"
+    finally:
+        moto.stop()

@@ -84,6 +84,8 @@ CASES = {
     "name-limit-elasticache": ("tradeops_project=" + "a" * 38, "ElastiCache replication group id"),
     "name-limit-rds-snapshot": ("tradeops_project=" + "a" * 45, "RDS final snapshot identifier"),
     "name-limit-iam-role": ("tradeops_project=" + "a" * 60, "IAM role name"),
+    "serverless-acu-inverted": ({"database_profile": "serverless", "database_serverless_min_acu": 8,
+                                 "database_serverless_max_acu": 2}, "database_serverless_min_acu"),
     "log-retention-not-accepted": ("monitoring_log_retention_days=45", "monitoring_log_retention_days"),
     "alarm-email-invalid": ("monitoring_alarm_email=ops-at-example", "monitoring_alarm_email"),
     "public-key-invalid": ("instance_public_key=not-a-key", "instance_public_key"),
