@@ -12,7 +12,6 @@ Needs a Docker engine and the local/debian-systemd:bookworm image (`make images`
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import tempfile
