@@ -505,8 +505,10 @@ def validate_bots(bots, calendar_check=None):
 
 
 def apply_defaults(bot):
-    """A new dict: the bot with every field of its kind present, defaults filled in."""
-    result = copy.deepcopy(dict(bot))
+    """A new dict: the bot with every field of its kind present, defaults filled in. Its values
+    are the bot's own (a shallow copy: deep-copying Ansible's lazily templated values would
+    template all of them on every reference), the defaults are fresh copies."""
+    result = dict(bot)
     kind = bot.get("kind")
     for field in fields_of(kind):
         if result.get(field) is None:

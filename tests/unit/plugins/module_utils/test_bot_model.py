@@ -230,7 +230,7 @@ def test_apply_defaults_fills_the_fields_of_the_kind_without_mutating():
     assert bot_model.BOT_FIELDS["secrets"]["default"] == []
     full = bot_model.apply_defaults(BBGO)
     assert full["webserver_port"] == 8080 and full["paper"] is False and full["artifact"] == ""
-    assert full["config"] == {"sessions": {}} and full["config"] is not BBGO["config"]
+    assert full["config"] == {"sessions": {}} and full is not BBGO and "artifact" not in BBGO
 
 
 def test_normalize_secret_items():
