@@ -10,14 +10,22 @@ Deployment bench1 (one paper bot, moto on 127.0.0.1:4592):
   site_rerun_s          site.yml again on the deployed sandbox
   rerun_api_calls       AWS API requests moto received during that re-run (request recorder)
   rerun_mutating_calls  those of them that are not Describe*/List*/Get*/Head*
+  health_s              playbooks/health.yml on the deployed sandbox (the yardstick below)
+  update_s              update.yml to a new version of the bot
   update_downtime_ms    longest stretch the bot's health endpoint failed during update.yml,
-                        polled every 100 ms inside the host
+                        polled every 50 ms inside the host
   converge_1_host_s     playbooks/configure.yml on a freshly created host, sandbox warm
 Deployment bench4 (four paper bots, moto on 127.0.0.1:4593):
   converge_4_hosts_s    playbooks/configure.yml on four freshly created hosts, sandbox warm
 
+Ratios within the run (the machine's speed cancels out):
+  rerun_over_health     site_rerun_s / health_s
+  update_over_health    update_s / health_s
+  update_gap_s          update_downtime_ms in seconds
+  converge4_over_1      converge_4_hosts_s / converge_1_host_s
+
 Each sandbox is removed before (cold start) and after. Prints each figure as it is measured
-and ends with one line `figures: name=value ...`. Exits non-zero only when a step fails.
+and ends with one line `figures: name=value ...` holding the ratios first, then the raw figures. Exits non-zero only when a step fails.
 Needs a Docker engine and the local/debian-systemd:bookworm image (`make images`).
 """
 
@@ -46,8 +54,11 @@ FIRST_VERSION = "0.1.0"
 UPDATE_VERSION = "0.1.1"
 # Actions that only read; any other action counts as mutating (REST calls: GET and HEAD read).
 READ_ONLY = re.compile(r"^(Describe|List|Get|Head)")
-ORDER = ["site_cold_s", "site_rerun_s", "rerun_api_calls", "rerun_mutating_calls",
-         "update_downtime_ms", "converge_1_host_s", "converge_4_hosts_s"]
+ORDER = ["site_cold_s", "site_rerun_s", "rerun_api_calls", "rerun_mutating_calls", "health_s",
+         "update_s", "update_downtime_ms", "converge_1_host_s", "converge_4_hosts_s"]
+RATIOS = [("rerun_over_health", "site_rerun_s", "health_s"), ("update_over_health", "update_s", "health_s"),
+          ("update_gap_s", "update_downtime_ms", 1000.0), ("converge4_over_1", "converge_4_hosts_s", "converge_1_host_s")]
+POLL_INTERVAL_S = 0.05
 
 # Runs inside the bot host (fed on standard input): see poll_health.py.
 POLLER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "poll_health.py")
@@ -232,6 +243,8 @@ def measure_site(bench, figures):
     figure(figures, "rerun_mutating_calls", sum(mutating.values()),
            "not Describe/List/Get/Head: %s" % (", ".join(
                "%s x%d" % item for item in sorted(mutating.items())) or "none"))
+    output, took = bench.playbook("playbooks/health.yml", "-e", "health_fail=true")
+    figure(figures, "health_s", round(took, 2), "health.yml: %d bot(s), %d healthy" % healthy_line(output))
 
 
 def measure_update(bench, figures):
@@ -242,7 +255,8 @@ def measure_update(bench, figures):
     wait_healthy(host, 60)
     docker("exec", host, "rm", "-f", POLL_STOP)
     with open(POLLER, encoding="utf-8") as script:
-        poller = subprocess.Popen(["docker", "exec", "-i", host, "python3", "-", HEALTH, POLL_STOP],
+        poller = subprocess.Popen(["docker", "exec", "-i", host, "python3", "-", HEALTH, POLL_STOP,
+                                   "900", str(POLL_INTERVAL_S)],
                                   stdin=script, stdout=subprocess.PIPE, text=True)
     time.sleep(1)
     try:
@@ -256,6 +270,7 @@ def measure_update(bench, figures):
         summary = json.loads(raw)
     except ValueError as exc:
         raise StepFailed("the health poller in %s printed no summary: %r" % (host, raw)) from exc
+    figure(figures, "update_s", round(took, 1), "update.yml %s -> %s" % (FIRST_VERSION, UPDATE_VERSION))
     figure(figures, "update_downtime_ms", summary["longest_outage_ms"],
            "update.yml %s -> %s in %.1f s; %d polls, %d failed, total outage %d ms" % (
                FIRST_VERSION, UPDATE_VERSION, took, summary["samples"], summary["failures"],
@@ -284,6 +299,17 @@ def measure_converge(bench, figures, name, fresh):
     _output, _took = bench.playbook("playbooks/health.yml", "-e", "health_fail=true")
     figure(figures, name, round(took, 1), "configure.yml on %d fresh host(s): changed=%d; all healthy after" % (
         len(containers), recap(output)["changed"]))
+
+
+def ratios(figures):
+    """[(name, value)] of RATIOS; "n/a" where a figure is missing."""
+    result = []
+    for name, numerator, denominator in RATIOS:
+        top = figures.get(numerator)
+        bottom = figures.get(denominator) if isinstance(denominator, str) else denominator
+        ok = all(isinstance(v, (int, float)) for v in (top, bottom)) and bottom
+        result.append((name, ("%.2f" % (top / bottom)) if ok else "n/a"))
+    return result
 
 
 def run(args, figures):
@@ -326,7 +352,8 @@ def main():
     except (StepFailed, subprocess.SubprocessError, OSError) as exc:
         print("FAILED: %s" % exc, file=sys.stderr, flush=True)
         status = 1
-    print("figures: " + " ".join("%s=%s" % (name, figures.get(name, "failed")) for name in ORDER), flush=True)
+    print("figures: " + " ".join("%s=%s" % item for item in ratios(figures))
+          + " " + " ".join("%s=%s" % (name, figures.get(name, "failed")) for name in ORDER), flush=True)
     return status
 
 

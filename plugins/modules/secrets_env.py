@@ -24,6 +24,9 @@ description:
     systemd 246 or later. The file is meant for systemd, not for dotenv parsers.
   - The file is replaced atomically (temporary file in the same directory, fsync, rename). On
     any error the existing file is left byte for byte as it was and no temporary file is left.
+  - Runs on the bot host with the host's own boto3 (Debian 12 ships 1.26): it calls
+    C(GetSecretValue) only, which every boto3 release has, so the amazon.aws minimum-version
+    check (and its warning) is turned off for this module.
   - Values are never returned, logged or shown in the diff; the diff names the variables that
     are added, removed or changed.
   - When the rendered content equals the file's content, the file is not rewritten (its
@@ -104,6 +107,9 @@ notes:
   - Values that systemd cannot carry are refused with an error that names the secret and key
     (a NUL character, U+FEFF, a lone surrogate, a Unicode noncharacter).
   - Errors (the message, with the parts in capitals filled in); the file is left as it was after each of them.
+  - >-
+    Error: C(Failed to import the required Python library (boto3 and botocore) ...) when the
+    host has no boto3 (install C(python3-boto3); host_base does).
   - >-
     Error: C(secret NAME was not found (region REGION))
   - >-
@@ -239,9 +245,11 @@ import pwd
 try:
     import botocore
 except ImportError:
-    pass  # caught by AnsibleAWSModule
+    pass  # HAS_BOTO3 is checked in main()
 
+from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import HAS_BOTO3
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
@@ -457,7 +465,10 @@ def main():
         group=dict(type="str", default="root"),
         mode=dict(type="raw", default="0600"),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    # Only GetSecretValue: the boto3 of the host's distribution is enough (see DOCUMENTATION).
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True, check_boto3=False)
+    if not HAS_BOTO3:
+        module.fail_json(msg=missing_required_lib("boto3 and botocore"))
     params = module.params
     path = params["path"]
     result = dict(changed=False, path=path)
