@@ -1,10 +1,12 @@
 """The main job end to end, on the local sandbox.
 
 A fresh sandbox of its own (tests/fixtures/e2e.yml: project itest-e2e, moto on 127.0.0.1:4591)
-goes through what a user does: site.yml, site.yml again (changed=0), an update while the
-health endpoint is polled every 100 ms, an update to a broken release (automatic rollback), a
-secret rotation, kill -9 of the bot, a restart of the host container, and teardown. Each step
-asserts on what the host and the AWS API show afterwards.
+goes through what a user does: site.yml, site.yml again (changed=0), configure.yml with
+`--limit bot_paper` (changed=0), a day-2 run whose inventory finds no host (refused), an
+update while the health endpoint is polled every 100 ms, rollback.yml, an update to a broken
+release (automatic rollback), a secret rotation, kill -9 of the bot, a restart of the host
+container, and teardown; the day-2 playbooks run with `--limit bot_paper`, as the README's
+cookbook says. Each step asserts on what the host and the AWS API show afterwards.
 
 Figures (wall times, downtime) are printed, not asserted: benchmarks/ reports them.
 Needs a Docker engine and the local/debian-systemd:bookworm image (`make images`).
@@ -57,12 +59,13 @@ def _env():
     return env
 
 
-def playbook(name, *extra, check=True):
+def playbook(name, *extra, check=True, env=None):
     """Run a playbook of this repository with the test deployment; return (rc, output, seconds)."""
     cmd = [shutil.which("ansible-playbook") or "ansible-playbook",
            os.path.join(REPO, name), "-e", "@" + VARS] + list(extra)
     start = time.monotonic()
-    proc = subprocess.run(cmd, cwd=REPO, env=_env(), capture_output=True, text=True, check=False)
+    proc = subprocess.run(cmd, cwd=REPO, env=dict(_env(), **(env or {})), capture_output=True, text=True,
+                          check=False)
     took = time.monotonic() - start
     out = proc.stdout + proc.stderr
     if check and proc.returncode != 0:
@@ -147,6 +150,22 @@ def test_second_site_run_changes_nothing(deployed):
     assert {h: c["changed"] for h, c in counters.items()} == {h: 0 for h in counters}, out[-6000:]
 
 
+def test_configure_with_limit_changes_nothing(deployed):
+    """The README's cookbook: configure.yml --limit bot_<name> (localhost is left out)."""
+    rc, out, took = playbook("playbooks/configure.yml", "--limit", "bot_" + BOT)
+    counters = recap(out)
+    assert set(counters) == {BOT}, out[-3000:]
+    assert counters[BOT]["changed"] == 0 and counters[BOT]["ok"] > 20, out[-6000:]
+
+
+def test_day2_playbook_without_hosts_fails_loudly(deployed):
+    """An inventory that finds no host of the deployment (another project) is an error."""
+    rc, out, took = playbook("playbooks/health.yml", check=False, env={"TRADEOPS_PROJECT": "itest-nohosts"})
+    text = " ".join(out.split())
+    assert rc != 0, out[-3000:]
+    assert "The inventory holds no bot host" in text and "Project=itest-nohosts" in text, out[-3000:]
+
+
 def test_update_restarts_the_bot_with_a_short_outage(deployed):
     before_pid = unit_state()[1]
     on_host("rm", "-f", POLL_STOP)
@@ -155,7 +174,8 @@ def test_update_restarts_the_bot_with_a_short_outage(deployed):
                                   stdin=script, stdout=subprocess.PIPE, text=True)
     time.sleep(1)
     try:
-        rc, out, took = playbook("playbooks/update.yml", "-e", "bot=" + BOT, "-e", "version=0.1.1")
+        rc, out, took = playbook("playbooks/update.yml", "-e", "bot=" + BOT, "-e", "version=0.1.1",
+                                 "--limit", "bot_" + BOT)
     finally:
         on_host("touch", POLL_STOP)
         summary = json.loads(poller.stdout.read())
@@ -170,13 +190,23 @@ def test_update_restarts_the_bot_with_a_short_outage(deployed):
     assert summary["samples"] > 10
 
 
+def test_rollback_with_limit_goes_back_one_release(deployed):
+    before = current_release()
+    rc, out, took = playbook("playbooks/rollback.yml", "-e", "bot=" + BOT, "--limit", "bot_" + BOT)
+    FIGURES["rollback_s"] = round(took, 1)
+    assert set(recap(out)) == {BOT}, out[-3000:]
+    assert before == "0.1.1" and current_release() == "0.1.0"
+    assert unit_state()[0] == "active" and health_status() == 200
+
+
 def test_broken_release_is_rolled_back(deployed):
+    before = current_release()
     rc, out, took = playbook("playbooks/update.yml", "-e", "bot=" + BOT, "-e", "version=0.1.2",
                              "-e", "package=" + CRASHING, check=False)
     FIGURES["failed_update_with_rollback_s"] = round(took, 1)
     assert rc != 0
-    assert "was rolled back to 0.1.1, which is healthy" in " ".join(out.split()), out[-4000:]
-    assert current_release() == "0.1.1"
+    assert "was rolled back to %s, which is healthy" % before in " ".join(out.split()), out[-4000:]
+    assert current_release() == before
     assert wait_for(lambda: health_status() == 200, 30)
 
 
@@ -188,7 +218,7 @@ def test_rotated_secret_reaches_the_bot(deployed):
     os.chmod(handle.name, 0o600)
     try:
         rc, out, took = playbook("playbooks/rotate_secrets.yml", "-e", "secret=" + SECRET,
-                                 "-e", "secret_file=" + handle.name)
+                                 "-e", "secret_file=" + handle.name, "--limit", "bot_" + BOT)
     finally:
         os.unlink(handle.name)
     assert value not in out
@@ -213,7 +243,7 @@ def test_bot_survives_a_host_restart(deployed):
     subprocess.run(["docker", "restart", name], check=True, capture_output=True)
     assert wait_for(lambda: unit_state()[0] == "active", 120)
     assert wait_for(lambda: health_status() == 200, 60)
-    rc, out, took = playbook("playbooks/health.yml", "-e", "health_fail=true")
+    rc, out, took = playbook("playbooks/health.yml", "-e", "health_fail=true", "--limit", "bot_" + BOT)
     assert "1 bot(s), 1 healthy" in out
 
 
