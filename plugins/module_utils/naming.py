@@ -125,6 +125,8 @@ def bot_names(bot, project, environment):
         "log_dir": "/var/log/tradeops",
         "log_file": "/var/log/tradeops/%s.log" % name,
         "journal_service": "tradeops-journal-%s.service" % name,
+        "health_metric_service": "tradeops-health-%s.service" % name,
+        "health_metric_timer": "tradeops-health-%s.timer" % name,
         "logrotate_file": "/etc/logrotate.d/tradeops-%s" % name,
         "log_group": "%s/%s" % (deployment["log_group_prefix"], name),
         "metric_dimensions": {"Project": project, "Environment": environment, "Bot": name},

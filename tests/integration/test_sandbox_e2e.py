@@ -12,6 +12,7 @@ Figures (wall times, downtime) are printed, not asserted: benchmarks/ reports th
 Needs a Docker engine and the local/debian-systemd:bookworm image (`make images`).
 """
 
+import datetime
 import json
 import os
 import shutil
@@ -235,6 +236,35 @@ def test_killed_bot_comes_back(deployed):
     assert state == "active"
     on_host("kill", "-9", str(pid))
     assert wait_for(lambda: unit_state()[0] == "active" and unit_state()[1] not in (0, pid), RESTART_SEC + 5)
+    assert wait_for(lambda: health_status() == 200, 30)
+
+
+def health_datapoints(since):
+    """[(timestamp, value)] of the bot's TradeOps/BotHealthy datapoints stored since `since`,
+    read back from CloudWatch (one per minute-long period: its Minimum)."""
+    answer = aws("cloudwatch").get_metric_statistics(
+        Namespace="TradeOps", MetricName="BotHealthy", Period=60, Statistics=["Minimum"],
+        Dimensions=[{"Name": "Project", "Value": PROJECT}, {"Name": "Environment", "Value": "prod"},
+                    {"Name": "Bot", "Value": BOT}],
+        StartTime=since, EndTime=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=1))
+    return sorted((point["Timestamp"], point["Minimum"]) for point in answer["Datapoints"])
+
+
+def test_health_metric_follows_the_bot(deployed):
+    """The host publishes BotHealthy every minute: 1 while the bot runs, 0 within two minutes
+    of stopping it (what the monitoring role's unhealthy alarm watches)."""
+    started = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=30)
+    healthy = [value for _when, value in health_datapoints(started)]
+    assert len(healthy) >= 2 and healthy[-1] == 1.0, healthy
+    stopped = datetime.datetime.now(datetime.timezone.utc)
+    on_host("systemctl", "stop", UNIT)
+    try:
+        assert wait_for(lambda: any(value == 0.0 for _when, value in health_datapoints(stopped)), 120), \
+            health_datapoints(started)
+        FIGURES["health_metric_flip_s"] = round(
+            (datetime.datetime.now(datetime.timezone.utc) - stopped).total_seconds(), 1)
+    finally:
+        on_host("systemctl", "start", UNIT)
     assert wait_for(lambda: health_status() == 200, 30)
 
 
