@@ -386,7 +386,10 @@ def test_alarms(moto):
     hosts = bot_instances(moto)
     topic = [t["TopicArn"] for t in moto.client("sns").list_topics()["Topics"]
              if t["TopicArn"].endswith(":" + PREFIX + "-alarms")][0]
-    assert set(alarms) == {"%s-%s-%s" % (PREFIX, b, s) for b in BOTS for s in ("cpu-high", "status-check", "unhealthy")}
+    per_bot = ("cpu-high", "status-check", "unhealthy", "memory-high", "disk-high")
+    data = ("db-cpu-high", "db-memory-low", "db-connections-high", "cache-memory-high", "cache-evictions")
+    assert set(alarms) == {"%s-%s-%s" % (PREFIX, b, s) for b in BOTS for s in per_bot} | {
+        "%s-%s" % (PREFIX, s) for s in data}
     for bot, host in hosts.items():
         cpu = alarms["%s-%s-cpu-high" % (PREFIX, bot)]
         assert (cpu["Namespace"], cpu["MetricName"], cpu["Statistic"]) == ("AWS/EC2", "CPUUtilization", "Average")
@@ -403,8 +406,30 @@ def test_alarms(moto):
             "LessThanThreshold", 1.0, 3)
         assert {d["Name"]: d["Value"] for d in health["Dimensions"]} == {
             "Project": PROJECT, "Environment": ENV, "Bot": bot}
+        for suffix, metric in (("memory-high", "mem_used_percent"), ("disk-high", "disk_used_percent")):
+            agent = alarms["%s-%s-%s" % (PREFIX, bot, suffix)]
+            # The CloudWatch agent's series rolled up to InstanceId (its aggregation_dimensions).
+            assert (agent["Namespace"], agent["MetricName"]) == ("CWAgent", metric)
+            assert agent["Dimensions"] == [{"Name": "InstanceId", "Value": host["InstanceId"]}]
         for alarm in (cpu, status, health):
             assert alarm["AlarmActions"] == [topic]
+    writer = moto.client("rds").describe_db_instances()["DBInstances"]
+    writer = [i["DBInstanceIdentifier"] for i in writer if i["DBInstanceIdentifier"].startswith(PREFIX)]
+    assert len(writer) == 1
+    for suffix, metric in (("db-cpu-high", "CPUUtilization"), ("db-memory-low", "FreeableMemory"),
+                           ("db-connections-high", "DatabaseConnections")):
+        alarm = alarms["%s-%s" % (PREFIX, suffix)]
+        assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/RDS", metric)
+        assert alarm["Dimensions"] == [{"Name": "DBInstanceIdentifier", "Value": writer[0]}]
+        assert alarm["AlarmActions"] == [topic]
+    assert alarms[PREFIX + "-db-memory-low"]["Threshold"] == 128 * 1048576
+    node = moto.client("elasticache").describe_replication_groups(ReplicationGroupId=PREFIX)[
+        "ReplicationGroups"][0]["MemberClusters"][0]
+    for suffix, metric in (("cache-memory-high", "DatabaseMemoryUsagePercentage"), ("cache-evictions", "Evictions")):
+        alarm = alarms["%s-%s" % (PREFIX, suffix)]
+        assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/ElastiCache", metric)
+        assert alarm["Dimensions"] == [{"Name": "CacheClusterId", "Value": node}]
+        assert alarm["AlarmActions"] == [topic]
 
 
 def test_dashboard(moto):
