@@ -148,7 +148,7 @@ PRICES = {
         "interface_endpoint": {"source": PRIVATELINK_PAGE, "hour_per_az": 0.01},
         "kms": {"source": KMS_PAGE, "key_month": 1.0},
         "secrets_manager": {"source": SECRETS_PAGE, "secret_month": 0.40},
-        "cloudwatch": {"source": CLOUDWATCH_PAGE, "alarm_month": 0.10, "dashboard_month": 3.0,
+        "cloudwatch": {"source": CLOUDWATCH_PAGE, "alarm_month": 0.10, "dashboard_month": 3.0, "metric_month": 0.30,
                        "log_ingest_gb": 0.50, "log_storage_gb_month": 0.03},
         "fargate": {"source": FARGATE_PAGE, "vcpu_hour": 0.04048, "gb_hour": 0.004445,
                     # Fargate Spot prices move with spare capacity: an average discount, not a price.
@@ -216,7 +216,7 @@ PRICES = {
         "interface_endpoint": {"source": PRIVATELINK_PAGE, "hour_per_az": 0.013},
         "kms": {"source": KMS_PAGE, "key_month": 1.0},
         "secrets_manager": {"source": SECRETS_PAGE, "secret_month": 0.40},
-        "cloudwatch": {"source": CLOUDWATCH_PAGE, "alarm_month": 0.10, "dashboard_month": 3.0,
+        "cloudwatch": {"source": CLOUDWATCH_PAGE, "alarm_month": 0.10, "dashboard_month": 3.0, "metric_month": 0.30,
                        "log_ingest_gb": 0.76, "log_storage_gb_month": 0.033,
                        "approximate": ("log_storage_gb_month",)},
         "fargate": {"source": FARGATE_PAGE, "vcpu_hour": 0.04656, "gb_hour": 0.00511, "spot_discount": 0.70},
@@ -238,7 +238,7 @@ LEGACY_FREE_TIER = {
     "alb_hours": 750,
     "alb_lcu_hours": 15,
 }
-ALWAYS_FREE = {"alarms": 10, "dashboards": 3, "log_gb": 5}
+ALWAYS_FREE = {"alarms": 10, "dashboards": 3, "log_gb": 5, "metrics": 10}
 RDS_FREE_CLASSES = ("db.t2.micro", "db.t3.micro", "db.t4g.micro")
 CACHE_FREE_NODES = ("cache.t2.micro", "cache.t3.micro")
 
@@ -259,7 +259,7 @@ FARGATE_MEMORY = {
 
 DEPLOYMENT_KEYS = (
     "region", "hosts", "database", "cache", "nat_gateways", "nat_gb_per_month", "interface_endpoints",
-    "kms_keys", "secrets", "alarms", "dashboards", "log_gb_per_month", "log_retention_days",
+    "kms_keys", "secrets", "alarms", "custom_metrics", "dashboards", "log_gb_per_month", "log_retention_days",
     "fargate_tasks", "load_balancers", "alb_lcus", "availability_zones",
 )
 HOST_KEYS = ("bot", "instance_type", "root_volume_gib", "public_ipv4")
@@ -589,6 +589,12 @@ def _services(est, deployment):
     if alarms:
         est.add("cw alarms", "standard-resolution alarm", alarms, "month", cloudwatch["alarm_month"],
                 cloudwatch["source"], free_pool="always_alarms")
+    metrics = _number("custom_metrics", deployment.get("custom_metrics"), integer=True)
+    if metrics:
+        est.add("cw metrics", "custom metric (first 10,000)", metrics, "month", cloudwatch["metric_month"],
+                cloudwatch["source"], free_pool="always_metrics")
+        est.assume("Custom metrics' PutMetricData requests (one a minute per bot, and the CloudWatch agent's) stay "
+                   "within the 1 million API requests a month CloudWatch gives free.")
     dashboards = _number("dashboards", deployment.get("dashboards"), integer=True)
     if dashboards:
         est.add("cw dashboards", "dashboard (3 per account free)", dashboards, "month",
@@ -634,7 +640,7 @@ def estimate(deployment, prices=None):
       nat_gateways: how many (each also holds a public IPv4 address); nat_gb_per_month: GB each
         processes (assumed 10).
       interface_endpoints: VPC interface endpoints counted per service and zone.
-      kms_keys, secrets, alarms, dashboards: how many.
+      kms_keys, secrets, alarms, custom_metrics, dashboards: how many.
       log_gb_per_month: GB of logs sent to CloudWatch; log_retention_days (default 30).
       fargate_tasks: ``{bot, cpu_units, memory_mib, spot (default false), count (default 1),
         public_ipv4 (default false)}``.
@@ -673,8 +679,8 @@ def estimate(deployment, prices=None):
     est.assume("Legacy free tier (accounts created before %s), first year: 750 h of %s, 30 GB of EBS, 750 h of "
                "public IPv4, 750 h of a db.t2/t3/t4g.micro Single-AZ RDS instance with 20 GB, 750 h of "
                "cache.t2/t3.micro, 750 h of an ALB with 15 LCU-hours, each shared by all resources of its kind; "
-               "CloudWatch's always-free 10 alarms, 3 dashboards and 5 GB of logs (every account, not "
-               "counted in monthly_usd)." % (NEW_ACCOUNT_PLAN_DATE, free_type))
+               "CloudWatch's always-free 10 alarms, 10 custom metrics, 3 dashboards and 5 GB of logs (every "
+               "account, not counted in monthly_usd)." % (NEW_ACCOUNT_PLAN_DATE, free_type))
     est.assume("Not counted: data transfer out (100 GB a month free), EBS snapshots, requests to S3 and the APIs.")
     if est.approximate:
         est.assume("Approximate figures (not read off the AWS price page on %s; check them there): %s." % (

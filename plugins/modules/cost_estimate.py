@@ -26,7 +26,7 @@ description:
     or t3.micro where t2 is not offered), 30 GB of EBS, 750 h of public IPv4, 750 h of a
     db.t2/t3/t4g.micro Single-AZ RDS instance (not Aurora) with 20 GB, 750 h of
     cache.t2/t3.micro, 750 h of an ALB, each shared by all resources of its kind - with
-    CloudWatch's always-free allowance (10 alarms, 3 dashboards, 5 GB of logs). Accounts
+    CloudWatch's always-free allowance (10 alarms, 10 custom metrics, 3 dashboards, 5 GB of logs). Accounts
     created on or after 2025-07-15 get credits instead, and RV(monthly_usd) is charged
     against them (RV(new_account_note)).
   - With O(refresh_prices=false) (the default) it makes no AWS request at all and needs no
@@ -49,7 +49,8 @@ options:
         C(interface_endpoints) (per service and zone), C(load_balancers), C(alb_lcus)
         (assumed 1), C(availability_zones) (of each ALB, default 2).
       - C(fargate_tasks) - a list of C({bot, cpu_units, memory_mib, spot, count, public_ipv4}).
-      - C(kms_keys), C(secrets), C(alarms), C(dashboards), C(log_gb_per_month),
+      - C(kms_keys), C(secrets), C(alarms), C(custom_metrics) (the bots' BotHealthy and the
+        CloudWatch agent's metrics), C(dashboards), C(log_gb_per_month),
         C(log_retention_days) (default 30).
     type: dict
     required: true

@@ -282,3 +282,15 @@ def test_price_list_parsing_and_refreshed_table():
     assert cost.PRICES["ap-northeast-2"]["ec2"]["instance_hour"]["m7g.large"] != 0.1  # the table is copied
     result = cost.estimate({"region": "ap-northeast-2", "hosts": [{"instance_type": "m7g.large"}]}, table)
     assert line(result, "ec2 host1")["source"] == "api" and line(result, "ec2 host1")["approximate"] is False
+
+
+def test_custom_metrics_are_priced_with_the_always_free_ten():
+    result = cost.estimate(dict(SEED_003, custom_metrics=8))
+    metrics = line(result, "cw metrics")
+    assert (metrics["quantity"], metrics["monthly_usd"], metrics["free_tier_legacy_usd"]) == (8, 2.4, 0)
+    assert any("PutMetricData" in note for note in result["assumptions"])
+    # Two hosts' worth: 16 metrics, 10 of them in CloudWatch's always-free allowance.
+    assert line(cost.estimate(dict(SEED_003, custom_metrics=16)), "cw metrics")["free_tier_legacy_usd"] == 1.8
+    assert not [x for x in cost.estimate(SEED_003)["lines"] if x["resource"] == "cw metrics"]
+    with pytest.raises(ValueError, match="custom_metrics"):
+        cost.estimate(dict(SEED_003, custom_metrics="many"))
