@@ -24,7 +24,7 @@ description:
     systemd 246 or later. The file is meant for systemd, not for dotenv parsers.
   - The file is replaced atomically (temporary file in the same directory, fsync, rename). On
     any error the existing file is left byte for byte as it was and no temporary file is left.
-  - Runs on the bot host with the host's own boto3 (Debian 12 ships 1.26): it calls
+  - Runs on the bot host with the host's own boto3 (Debian 12 ships 1.26). It calls
     C(GetSecretValue) only, which every boto3 release has, so the amazon.aws minimum-version
     check (and its warning) is turned off for this module.
   - Values are never returned, logged or shown in the diff; the diff names the variables that

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Publishes one datapoint of a bot's health metric (BotHealthy: 1 healthy, 0 not) to CloudWatch.
