@@ -22,8 +22,9 @@ def test_cost_playbook_prints_the_cost_and_asks_aws_nothing(moto):
     assert len(found) == 1, run.tail()
     monthly, legacy = (float(x) for x in found[0])
     # tests/fixtures/provision_bbgo.yml: a t2.micro and a t4g.small host, Aurora MySQL
-    # db.t4g.medium, a cache.t3.micro, 2 bot secrets: 106.66 USD, 75.50 on the legacy free tier.
-    assert (monthly, legacy) == (106.66, 75.50), run.tail()
+    # db.t4g.medium, a cache.t3.micro, 2 bot secrets, 15 alarms and 16 custom metrics: 112.36 USD,
+    # 77.80 on the legacy free tier.
+    assert (monthly, legacy) == (112.36, 77.80), run.tail()
     # The table comes before the recap, its cost line last.
     printed = run.output.split("TASK [Print the monthly cost]")[1].split("PLAY RECAP")[0]
     assert "db.t4g.medium aurora-mysql" in printed and "ec2 kis-breakout" in printed
@@ -39,6 +40,6 @@ def test_provision_over_budget_is_refused_before_any_aws_request(moto):
     failed_task = run.output.split("FAILED!")[0].rsplit("TASK [", 1)[-1]
     assert failed_task.startswith("Estimate the monthly cost"), run.tail()
     assert "Preflight" in run.output.split("FAILED!")[0].rsplit("PLAY [", 1)[-1], run.tail()
-    assert ("tradeops_budget_usd: the estimated monthly cost of 106.66 USD is above the budget of 1.00 USD"
+    assert ("tradeops_budget_usd: the estimated monthly cost of 112.36 USD is above the budget of 1.00 USD"
             in run.output), run.tail()
     assert "Provision the AWS resources" not in run.output
