@@ -54,6 +54,8 @@ FIRST_VERSION = "0.1.0"
 UPDATE_VERSION = "0.1.1"
 # Actions that only read; any other action counts as mutating (REST calls: GET and HEAD read).
 READ_ONLY = re.compile(r"^(Describe|List|Get|Head)")
+# Sent by the bot hosts on their own (the health metric timer, once a minute), not by the run.
+BACKGROUND = {"PutMetricData"}
 ORDER = ["site_cold_s", "site_rerun_s", "rerun_api_calls", "rerun_mutating_calls", "health_s",
          "update_s", "update_downtime_ms", "converge_1_host_s", "converge_4_hosts_s"]
 RATIOS = [("rerun_over_health", "site_rerun_s", "health_s"), ("update_over_health", "update_s", "health_s"),
@@ -235,14 +237,16 @@ def measure_site(bench, figures):
     finally:
         recorded = bench.stop_recording()
     actions = [action for action, _params in map(action_of, recorded)]
-    mutating = collections.Counter(a for a in actions if not is_read(a))
+    background = collections.Counter(a for a in actions if a in BACKGROUND)
+    mutating = collections.Counter(a for a in actions if not is_read(a) and a not in BACKGROUND)
     figure(figures, "site_rerun_s", round(took, 1),
            "site.yml again: changed=%d, %d bot(s), %d healthy" % ((recap(output)["changed"],) + healthy_line(output)))
     figure(figures, "rerun_api_calls", len(actions),
            "AWS API requests moto received during the re-run (%d distinct actions)" % len(set(actions)))
     figure(figures, "rerun_mutating_calls", sum(mutating.values()),
-           "not Describe/List/Get/Head: %s" % (", ".join(
-               "%s x%d" % item for item in sorted(mutating.items())) or "none"))
+           "not Describe/List/Get/Head: %s; besides, the hosts' own health metric: %s" % (
+               ", ".join("%s x%d" % item for item in sorted(mutating.items())) or "none",
+               ", ".join("%s x%d" % item for item in sorted(background.items())) or "none"))
     output, took = bench.playbook("playbooks/health.yml", "-e", "health_fail=true")
     figure(figures, "health_s", round(took, 2), "health.yml: %d bot(s), %d healthy" % healthy_line(output))
 
