@@ -58,13 +58,13 @@ def dimensions(pairs):
     return result
 
 
-def publish(args, value):
+def publish(args, metric_dimensions, value):
     import boto3  # the host's python3-boto3; imported here so that --help works without it
 
     client = boto3.client("cloudwatch", region_name=args.region or None, endpoint_url=args.endpoint_url or None)
     client.put_metric_data(Namespace=args.namespace, MetricData=[{
         "MetricName": args.metric,
-        "Dimensions": dimensions(args.dimension),
+        "Dimensions": metric_dimensions,
         "Value": float(value),
         "Unit": "None",
     }])
@@ -82,12 +82,12 @@ def main(argv=None):
     parser.add_argument("--timeout", type=int, default=5, help="seconds for the health URL")
     args = parser.parse_args(argv)
     try:
-        dimensions(args.dimension)
+        metric_dimensions = dimensions(args.dimension)
     except ValueError as exc:
         parser.error(str(exc))
     healthy, problems = check(args.unit, args.url, args.timeout)
     try:
-        publish(args, 1 if healthy else 0)
+        publish(args, metric_dimensions, 1 if healthy else 0)
     except Exception as exc:  # pylint: disable=broad-exception-caught
         print("%s=%d for %s could not be stored: %s" % (args.metric, int(healthy), args.unit, exc), flush=True)
         return 1

@@ -104,7 +104,7 @@ def test_main_stores_the_value_in_cloudwatch(monkeypatch, capsys):
 def test_main_fails_when_the_datapoint_cannot_be_stored(monkeypatch, capsys):
     fake_systemctl(monkeypatch, ACTIVE)
 
-    def refuse(_args, _value):
+    def refuse(_args, _dimensions, _value):
         raise RuntimeError("AccessDenied")
     monkeypatch.setattr(publish_health, "publish", refuse)
     assert publish_health.main(ARGS) == 1
