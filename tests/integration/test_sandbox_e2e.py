@@ -5,8 +5,8 @@ goes through what a user does: site.yml, site.yml again (changed=0), configure.y
 `--limit bot_paper` (changed=0), a day-2 run whose inventory finds no host (refused), an
 update while the health endpoint is polled every 100 ms, rollback.yml, an update to a broken
 release (automatic rollback), a secret rotation, kill -9 of the bot, the health metric read
-back from CloudWatch (0 after the bot stops), a restart of the host container, and teardown; the day-2 playbooks run with `--limit bot_paper`, as the README's
-cookbook says. Each step asserts on what the host and the AWS API show afterwards.
+back from CloudWatch (0 after the bot stops), a restart of the host container, and teardown;
+the day-2 playbooks run with `--limit bot_paper`, as the README's cookbook says. Each step asserts on what the host and the AWS API show afterwards.
 
 Figures (wall times, downtime) are printed, not asserted: benchmarks/ reports them.
 Needs a Docker engine and the local/debian-systemd:bookworm image (`make images`).
