@@ -17,7 +17,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum requirements.txt | cut -c1-12)
 COLLECTION_LINK := $(CACHE)/collections/ansible_collections/tradeops/aws
 MOLECULE_SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 
-.PHONY: help setup engine images lint sanity unit molecule integration test deploy sandbox-down build bench clean bbgo-double
+.PHONY: help setup engine images lint sanity unit molecule integration faults test deploy sandbox-down build bench clean bbgo-double
 
 help:
 	@echo "make setup        create .venv/ with the pinned toolchain (idempotent)"
@@ -25,7 +25,8 @@ help:
 	@echo "make sandbox-down remove the sandbox"
 	@echo "make bbgo-double  the BBGO test double's release tarball (for the BBGO examples in the sandbox)"
 	@echo "make bench        sandbox figures: site.yml cold/re-run, API calls, update downtime, converge 1 vs 4 hosts"
-	@echo "make test         lint + sanity + unit + build + molecule + integration"
+	@echo "make faults       the fault suite on a sandbox of its own, with its table (part of integration)"
+	@echo "make test         lint + sanity + unit + build + molecule + integration (faults included)"
 	@echo "make lint | sanity | unit | molecule | integration | build"
 
 setup: $(STAMP) $(COLLECTION_LINK)
@@ -62,8 +63,13 @@ unit: setup
 molecule: setup images
 	@for s in $(MOLECULE_SCENARIOS); do echo "== molecule test -s $$s"; molecule test -s $$s; done
 
+# The sandbox modules share one sandbox: test_sandbox_e2e.py, then the fault suite, then teardown.
 integration: setup images bbgo-double
 	@scripts/pytest.sh tests/integration
+
+# The fault suite alone (it deploys the end-to-end sandbox itself); prints the fault table.
+faults: setup images
+	@scripts/pytest.sh tests/integration/test_sandbox_faults.py
 
 test: lint sanity unit build molecule integration
 

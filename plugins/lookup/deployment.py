@@ -11,16 +11,18 @@ author: tradeops maintainers (@tradeops)
 short_description: A deployment setting for the dynamic inventories
 description:
   - Returns deployment-wide settings for C(inventories/aws/aws_ec2.yml) and
-    C(inventories/sandbox/aws_ec2.yml). Inventories are parsed before any play runs and do not
-    see C(-e) extra variables, so each setting is read from, in this order
-  - 1. its environment variable (C(TRADEOPS_PROJECT), C(TRADEOPS_ENVIRONMENT), C(TRADEOPS_REGION),
+    C(inventories/sandbox/aws_ec2.yml). Inventories are parsed before any play runs, so each
+    setting is read from, in this order
+  - 1. the C(-e) extra variables of the command line (C(-e tradeops_project=...),
+    C(-e @deployment.yml)), the same place the plays take it from; a templated value is skipped;
+  - 2. its environment variable (C(TRADEOPS_PROJECT), C(TRADEOPS_ENVIRONMENT), C(TRADEOPS_REGION),
     and for C(sandbox_moto_url) C(TRADEOPS_SANDBOX_AWS_URL));
-  - 2. with O(sandbox=true), the sandbox started last, which the sandbox role records in
+  - 3. with O(sandbox=true), the sandbox started last, which the sandbox role records in
     C(<cache>/sandbox/current.yml) (C(<cache>) is C(TRADEOPS_CACHE), else C(.cache) beside
-    C(ansible.cfg)), so a deployment given as C(-e @file) to site.yml is followed; not when
-    C(TRADEOPS_PROJECT) names another project (that record is another sandbox's);
-  - 3. the C(group_vars/all.yml) beside C(ansible.cfg), the file a user edits;
-  - 4. the collection's default (C(tradebot), C(prod), C(us-east-1), C(http://127.0.0.1:4566)).
+    C(ansible.cfg)); not when 1. or 2. name another project (that record is another sandbox's),
+    and its environment not when 1. or 2. name another environment;
+  - 4. the C(group_vars/all.yml) beside C(ansible.cfg), the file a user edits;
+  - 5. the collection's default (C(tradebot), C(prod), C(us-east-1), C(http://127.0.0.1:4566)).
 options:
   _terms:
     description: Names of the settings.
@@ -57,6 +59,7 @@ from ansible import constants as C
 from ansible.errors import AnsibleLookupError
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.lookup import LookupBase
+from ansible.utils.vars import load_extra_vars
 
 ENVIRONMENT = {
     "tradeops_project": "TRADEOPS_PROJECT",
@@ -88,27 +91,36 @@ def _plain(value):
     return value if isinstance(value, str) and value and "{{" not in value else None
 
 
-def settings(environ, config_file, sandbox):
+def settings(environ, config_file, sandbox, extra_vars=None):
     """{name: value} of every setting, from the sources in the documented order."""
     base = os.path.dirname(config_file) if config_file else os.getcwd()
     cache = environ.get("TRADEOPS_CACHE") or os.path.join(base, ".cache")
-    sources = []
+    given = {}
+    for name, variable in ENVIRONMENT.items():
+        value = _plain((extra_vars or {}).get(name)) or environ.get(variable) or None
+        if value:
+            given[name] = str(value)
+    sources = [given]
     if sandbox:
         record = _read(os.path.join(cache, "sandbox", "current.yml"))
-        # The record of another project's sandbox says nothing about the one named in the environment.
-        if environ.get("TRADEOPS_PROJECT") in (None, "", record.get("tradeops_project")):
+        # The record of another project's sandbox says nothing about the one named on the command line.
+        if given.get("tradeops_project") in (None, record.get("tradeops_project")):
+            if given.get("tradeops_environment") not in (None, record.get("tradeops_environment")):
+                # Another environment of the same sandbox: its moto, not its environment.
+                record = dict(record, tradeops_environment=None)
             sources.append(record)
     sources.append(_read(os.path.join(base, "group_vars", "all.yml")))
     result = {}
-    for name, variable in ENVIRONMENT.items():
-        found = [environ.get(variable) or None] + [_plain(source.get(name)) for source in sources]
-        result[name] = next((value for value in found if value), DEFAULTS[name])
+    for name in ENVIRONMENT:
+        found = [_plain(source.get(name)) for source in sources]
+        result[name] = str(next((value for value in found if value), DEFAULTS[name]))
     return result
 
 
 class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
-        values = settings(os.environ, C.CONFIG_FILE, boolean(kwargs.get("sandbox", False), strict=False))
+        values = settings(os.environ, C.CONFIG_FILE, boolean(kwargs.get("sandbox", False), strict=False),
+                          load_extra_vars(self._loader))
         unknown = [term for term in terms if term not in values]
         if unknown:
             raise AnsibleLookupError("tradeops.aws.deployment knows %s, not %s"

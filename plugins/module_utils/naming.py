@@ -128,6 +128,8 @@ def bot_names(bot, project, environment):
         "health_metric_service": "tradeops-health-%s.service" % name,
         "health_metric_timer": "tradeops-health-%s.timer" % name,
         "logrotate_file": "/etc/logrotate.d/tradeops-%s" % name,
+        # What a failed run puts back (bot_common undo.yml): root only, holds a copy of the env file
+        "undo_file": "/var/lib/tradeops/undo/%s.tar" % name,
         "log_group": "%s/%s" % (deployment["log_group_prefix"], name),
         "metric_dimensions": {"Project": project, "Environment": environment, "Bot": name},
         "inventory_group": inventory_group(name),
