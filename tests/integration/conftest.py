@@ -33,6 +33,10 @@ def deployed():
     e2e_support.down()
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "faults_only: a fault test `make faults` runs and `make integration` leaves out")
+
+
 def pytest_terminal_summary(terminalreporter):
     """The end-to-end figures and the fault table, after the results."""
     import e2e_support  # pylint: disable=import-outside-toplevel

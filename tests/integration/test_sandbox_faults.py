@@ -4,10 +4,13 @@ Faults a user meets, one at a time, each followed by what brings the bot back: t
 with SIGKILL, its host container restarted, the database and the cache stopped and started, a
 broken release, a deleted secret, a run that fails at each step after the new release is
 staged (env file, units, switch, restart: nothing may be left half-changed), an interrupted
-site.yml (SIGINT in the middle of configure and in the middle of provisioning), and the cloud
-container restarted. For each the table (printed at the end of the session, conftest.py) says
+site.yml (SIGINT in the middle of provisioning, then of configure), and the cloud container
+restarted. For each the table (printed at the end of the session, conftest.py) says
 whether the bot came back by itself or the next run repaired it, how long that took, and the
 orders in the paper bot's ledger before and after (none may be lost).
+
+The tests marked faults_only (the interrupted site.yml runs, the cloud container restart, the
+table's completeness: about 10 minutes) run with `make faults` only, not yet in `make test`.
 
 Each check asserts observed state: the unit's ActiveState and MainPID, the release the running
 process was started from (its interpreter's path in /proc/<pid>/cmdline) against `current`,
@@ -135,10 +138,7 @@ def test_deleted_secret_changes_nothing(ledger):
     assert rc != 0 and SECRET in text, out[-4000:]
     assert "Nothing was left half-changed" in text, out[-4000:]
     assert host_state() == before
-    start = time.monotonic()
-    rc, out, _took = playbook("playbooks/configure.yml", "--limit", "bot_" + BOT)
-    row("deleted secret", "run failed naming it, changed nothing; next run repaired", healthy_again(start),
-        ledger, orders())
+    row("deleted secret", "run failed naming it; nothing changed, bot kept running", 0, ledger, orders())
 
 
 def _readonly(path):
@@ -174,11 +174,16 @@ def test_failed_step_leaves_nothing_half_changed(ledger, step, playbook_args, fa
     text = " ".join(out.split())
     assert rc != 0 and "Nothing was left half-changed" in text, out[-4000:]
     assert host_state() == before, out[-4000:]
+    row("run fails at the %s step" % step, "nothing changed, bot kept running", 0, ledger, orders())
+
+
+def test_next_run_repairs_the_hand_edits(ledger):
     start = time.monotonic()
     rc, out, _took = playbook("playbooks/configure.yml", "--limit", "bot_" + BOT)
+    assert "edited by hand" not in on_host("cat", UNIT_FILE)
     assert current_release() == running_release()
-    row("run fails at the %s step" % step, "nothing changed; next run repaired", healthy_again(start),
-        ledger, orders())
+    row("hand edits left by the failed runs", "next configure.yml repaired", healthy_again(start), ledger,
+        orders())
 
 
 def test_failed_restart_is_put_back(ledger):
@@ -219,22 +224,25 @@ def _interrupt(playbook_name, marker, timeout=600):
     return proc.returncode, "".join(seen) + rest
 
 
-@pytest.mark.parametrize("where,marker", [
-    ("configure", "Write the env file from Secrets Manager"),
-    ("provisioning", "TASK [tradeops.aws.monitoring"),
-])
-def test_interrupted_site_is_repaired_by_the_next_run(ledger, where, marker):
-    rc, out = _interrupt("site.yml", marker)
-    assert rc != 0, out[-3000:]
-    assert current_release() == running_release()
+@pytest.mark.faults_only
+def test_interrupted_site_is_repaired_by_the_next_run(ledger):
+    """Ctrl-C in the middle of provisioning, then (in the run after) in the middle of configure:
+    the next site.yml repairs both."""
+    for marker in ("TASK [tradeops.aws.monitoring", "Write the env file from Secrets Manager"):
+        rc, out = _interrupt("site.yml", marker)
+        assert rc != 0, out[-3000:]
+        assert current_release() == running_release()
     start = time.monotonic()
-    rc, out, took = playbook("site.yml")
+    rc, out, _took = playbook("site.yml")
     assert "1 bot(s), 1 healthy" in out
+    took = healthy_again(start)
     # That the run after the repair changes nothing is asserted by the cloud restart test's run.
-    row("site.yml interrupted (SIGINT) in %s" % where, "next site.yml repaired", healthy_again(start),
-        ledger, orders())
+    for where in ("provisioning", "configure"):
+        row("site.yml interrupted (SIGINT) in %s" % where, "next site.yml repaired (one run for both)", took,
+            ledger, orders())
 
 
+@pytest.mark.faults_only
 def test_cloud_container_restart_keeps_the_aws_state(ledger):
     ec2 = aws("ec2")
 
@@ -266,7 +274,8 @@ def _answers(ec2):
         return False
 
 
+@pytest.mark.faults_only
 def test_faults_table_is_complete(deployed):
     """Every fault above left a row; none lost an order."""
-    assert len(FAULTS) >= 12, json.dumps(FAULTS, indent=1)
+    assert len(FAULTS) >= 14, json.dumps(FAULTS, indent=1)
     assert all(r["lost"] == 0 for r in FAULTS), json.dumps(FAULTS, indent=1)
