@@ -26,7 +26,7 @@ help:
 	@echo "make bbgo-double  the BBGO test double's release tarball (for the BBGO examples in the sandbox)"
 	@echo "make bench        sandbox figures: site.yml cold/re-run, API calls, update downtime, converge 1 vs 4 hosts"
 	@echo "make faults       the whole fault suite on a sandbox of its own, with its table"
-	@echo "make test         lint + sanity + unit + build + molecule + integration (most of the fault suite)"
+	@echo "make test         lint + sanity + unit + build + molecule + integration (part of the fault suite)"
 	@echo "make lint | sanity | unit | molecule | integration | build"
 
 setup: $(STAMP) $(COLLECTION_LINK)
