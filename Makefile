@@ -26,7 +26,7 @@ help:
 	@echo "make bbgo-double  the BBGO test double's release tarball (for the BBGO examples in the sandbox)"
 	@echo "make bench        sandbox figures: site.yml cold/re-run, API calls, update downtime, converge 1 vs 4 hosts"
 	@echo "make faults       the whole fault suite on a sandbox of its own, with its table"
-	@echo "make test         lint + sanity + unit + build + molecule + integration (part of the fault suite)"
+	@echo "make test         lint + sanity + unit + build + molecule + integration"
 	@echo "make lint | sanity | unit | molecule | integration | build"
 
 setup: $(STAMP) $(COLLECTION_LINK)
@@ -61,12 +61,12 @@ unit: setup
 	@scripts/pytest.sh examples/paper_bot/tests
 
 molecule: setup images
-	@for s in $(MOLECULE_SCENARIOS); do echo "== molecule test -s $$s"; molecule test -s $$s; done
+	@for s in $(MOLECULE_SCENARIOS); do echo "== $$(date -u +%T) molecule test -s $$s"; molecule test -s $$s; done
 
-# The sandbox modules share one sandbox: test_sandbox_e2e.py, then the fault suite (without its
-# faults_only tests), then teardown.
+# The sandbox modules share one sandbox: test_sandbox_e2e.py, then teardown (the fault suite,
+# marked faults_only, runs with `make faults`). The slowest tests are listed at the end.
 integration: setup images bbgo-double
-	@scripts/pytest.sh -m "not faults_only" tests/integration
+	@scripts/pytest.sh -m "not faults_only" --durations=25 tests/integration
 
 # The fault suite alone (it deploys the end-to-end sandbox itself); prints the fault table.
 faults: setup images

@@ -56,7 +56,7 @@ def test_configure_with_limit_changes_nothing(deployed):
 
 def test_day2_playbook_without_hosts_fails_loudly(deployed):
     """An inventory that finds no host of the deployment (another project) is an error."""
-    rc, out, took = playbook("playbooks/health.yml", check=False, env={"TRADEOPS_PROJECT": "itest-nohosts"})
+    rc, out, took = playbook("playbooks/health.yml", "-e", "tradeops_project=itest-nohosts", check=False)
     text = " ".join(out.split())
     assert rc != 0, out[-3000:]
     assert "The inventory holds no bot host" in text and "Project=itest-nohosts" in text, out[-3000:]

@@ -9,10 +9,8 @@ restarted. For each the table (printed at the end of the session, conftest.py) s
 whether the bot came back by itself or the next run repaired it, how long that took, and the
 orders in the paper bot's ledger before and after (none may be lost).
 
-The tests marked faults_only run with `make faults` only, not yet in `make test` (about 20
-minutes together, which make test's time limit cannot take yet): the failed steps and their
-repair, the refused restart, the interrupted site.yml runs, the cloud container
-restart and the table's completeness.
+The whole module is marked faults_only: it runs with `make faults`, not in `make test` (about
+40 minutes on two cores, which make test's time limit cannot take beside the rest).
 
 Each check asserts observed state: the unit's ActiveState and MainPID, the release the running
 process was started from (its interpreter's path in /proc/<pid>/cmdline) against `current`,
@@ -29,6 +27,8 @@ import pytest
 from e2e_support import (BOT, CRASHING, FAULTS, PROJECT, REPO, SECRET, UNIT, aws, cloud, current_release,
                          health_status, host_container, on_host, orders, playbook, playbook_command, unit_state)
 from sandbox_support import changed, wait_for
+
+pytestmark = pytest.mark.faults_only
 
 RELEASE_ROOT = "/opt/%s" % BOT
 ENV_FILE = "/etc/tradeops/%s.env" % BOT
@@ -157,7 +157,6 @@ def _drift():
     on_host("sh", "-c", "echo '# edited by hand' >> %s && echo '# edited by hand' >> %s" % (ENV_FILE, UNIT_FILE))
 
 
-@pytest.mark.faults_only
 @pytest.mark.parametrize("step,playbook_args,fault", [
     ("units", ("playbooks/update.yml", "-e", "version=" + NEXT), "/etc/systemd/system"),
     ("switch", ("playbooks/update.yml", "-e", "version=" + NEXT), RELEASE_ROOT),
@@ -180,7 +179,6 @@ def test_failed_step_leaves_nothing_half_changed(ledger, step, playbook_args, fa
     row("run fails at the %s step" % step, "nothing changed, bot kept running", 0, ledger, orders())
 
 
-@pytest.mark.faults_only
 def test_next_run_repairs_the_hand_edits(ledger):
     start = time.monotonic()
     rc, out, _took = playbook("playbooks/configure.yml", "--limit", "bot_" + BOT)
@@ -190,7 +188,6 @@ def test_next_run_repairs_the_hand_edits(ledger):
         orders())
 
 
-@pytest.mark.faults_only
 def test_failed_restart_is_put_back(ledger):
     """The new release cannot start (a runtime drop-in refuses it): the old release runs again on
     the links and files it had."""
@@ -229,7 +226,6 @@ def _interrupt(playbook_name, marker, timeout=600):
     return proc.returncode, "".join(seen) + rest
 
 
-@pytest.mark.faults_only
 def test_interrupted_site_is_repaired_by_the_next_run(ledger):
     """Ctrl-C in the middle of provisioning, then (in the run after) in the middle of configure:
     the next site.yml repairs both."""
@@ -247,7 +243,6 @@ def test_interrupted_site_is_repaired_by_the_next_run(ledger):
             ledger, orders())
 
 
-@pytest.mark.faults_only
 def test_cloud_container_restart_keeps_the_aws_state(ledger):
     ec2 = aws("ec2")
 
@@ -279,7 +274,6 @@ def _answers(ec2):
         return False
 
 
-@pytest.mark.faults_only
 def test_faults_table_is_complete(deployed):
     """Every fault above left a row; none lost an order."""
     assert len(FAULTS) >= 14, json.dumps(FAULTS, indent=1)
