@@ -24,6 +24,7 @@ BOT = "paper"
 UNIT = "paper.service"
 HEALTH = "http://127.0.0.1:8000/healthz"
 SECRET = PROJECT + "/prod/paper-keys"
+DB_SECRET = PROJECT + "/prod/db-master"
 # The database the bots use (the database role's default name).
 DATABASE = "tradeops"
 RESTART_SEC = 5

@@ -20,8 +20,10 @@ import subprocess
 import tempfile
 import time
 
-from e2e_support import (BOT, FIGURES, HEALTH, POLL_STOP, POLLER, PROJECT, SECRET, UNIT, aws, current_release,
-                         health_status, host_container, on_host, playbook, unit_state)
+import pytest
+
+from e2e_support import (BOT, DATABASE, DB_SECRET, FIGURES, HEALTH, POLL_STOP, POLLER, PROJECT, SECRET, UNIT, aws,
+                         current_release, health_status, host_container, on_host, orders, playbook, unit_state)
 from sandbox_support import recap, wait_for
 
 
@@ -64,18 +66,12 @@ def test_day2_playbook_without_hosts_fails_loudly(deployed):
 
 def test_update_restarts_the_bot_with_a_short_outage(deployed):
     before_pid = unit_state()[1]
-    on_host("rm", "-f", POLL_STOP)
-    with open(POLLER, encoding="utf-8") as script:
-        poller = subprocess.Popen(["docker", "exec", "-i", host_container(), "python3", "-", HEALTH, POLL_STOP],
-                                  stdin=script, stdout=subprocess.PIPE, text=True)
-    time.sleep(1)
+    stop = _poll_health()
     try:
         rc, out, took = playbook("playbooks/update.yml", "-e", "bot=" + BOT, "-e", "version=0.1.1",
                                  "--limit", "bot_" + BOT)
     finally:
-        on_host("touch", POLL_STOP)
-        summary = json.loads(poller.stdout.read())
-        poller.wait(timeout=30)
+        summary = stop()
     FIGURES["update_s"] = round(took, 1)
     FIGURES["update_downtime_ms"] = summary["longest_outage_ms"]
     FIGURES["update_poll_samples"] = summary["samples"]
@@ -113,6 +109,64 @@ def test_rotated_secret_reaches_the_bot(deployed):
     assert state == "active" and pid != before_pid
     assert "PAPER_API_KEY=" + value in on_host("cat", "/proc/%d/environ" % pid).split("\0")
     assert wait_for(lambda: health_status() == 200, 30)
+
+
+def _poll_health():
+    """Start polling the bot's health endpoint every 100 ms on its host; returns a stop function
+    that gives the poller's summary (samples, longest_outage_ms)."""
+    on_host("rm", "-f", POLL_STOP)
+    with open(POLLER, encoding="utf-8") as script:
+        poller = subprocess.Popen(["docker", "exec", "-i", host_container(), "python3", "-", HEALTH, POLL_STOP],
+                                  stdin=script, stdout=subprocess.PIPE, text=True)
+    time.sleep(1)
+
+    def stop():
+        on_host("touch", POLL_STOP)
+        summary = json.loads(poller.stdout.read())
+        poller.wait(timeout=30)
+        return summary
+    return stop
+
+
+def _accepted(kind, value):
+    """Whether the sandbox's PostgreSQL (master user) or Redis (AUTH) accepts this value, asked
+    in the cloud container with the value in the environment, never in argv."""
+    if kind == "db-master":
+        user = json.loads(aws("secretsmanager").get_secret_value(SecretId=DB_SECRET)["SecretString"])["username"]
+        proc = subprocess.run(["docker", "exec", "-e", "PGPASSWORD", "tradeops-%s-cloud" % PROJECT, "psql",
+                               "-h", "localhost", "-U", user, "-d", DATABASE, "-tAc", "SELECT 1"],
+                              env=dict(os.environ, PGPASSWORD=value), capture_output=True, text=True, check=False)
+        return proc.returncode == 0 and proc.stdout.strip() == "1"
+    proc = subprocess.run(["docker", "exec", "-e", "REDISCLI_AUTH", "tradeops-%s-cloud" % PROJECT, "redis-cli",
+                           "--tls", "--cacert", "/etc/tradeops-sandbox/tls/ca.crt", "-h", "localhost", "PING"],
+                          env=dict(os.environ, REDISCLI_AUTH=value), capture_output=True, text=True, check=False)
+    return proc.stdout.strip() == "PONG"
+
+
+@pytest.mark.parametrize("kind,key", [("db-master", "password"), ("redis-auth", "auth_token")])
+def test_generated_credential_rotates(deployed, kind, key):
+    """rotate_secrets.yml gives the DB master password and the Redis AUTH token a new value: the
+    service takes it, the secret holds it, the bot restarts with it and keeps trading, and the
+    old value is refused."""
+    name = "%s/prod/%s" % (PROJECT, kind)
+    old = json.loads(aws("secretsmanager").get_secret_value(SecretId=name)["SecretString"])[key]
+    before_pid, before_orders = unit_state()[1], orders()
+    assert _accepted(kind, old)
+    stop = _poll_health()
+    try:
+        rc, out, took = playbook("playbooks/rotate_secrets.yml", "-e", "secret=" + name, "--limit", "bot_" + BOT)
+    finally:
+        summary = stop()
+    FIGURES["rotate_%s_s" % kind] = round(took, 1)
+    FIGURES["rotate_%s_downtime_ms" % kind] = summary["longest_outage_ms"]
+    new = json.loads(aws("secretsmanager").get_secret_value(SecretId=name)["SecretString"])[key]
+    assert new != old and old not in out and new not in out
+    assert _accepted(kind, new) and not _accepted(kind, old)
+    state, pid = unit_state()
+    assert state == "active" and pid != before_pid
+    variable = "PGPASSWORD=" if kind == "db-master" else "REDIS_PASSWORD="
+    assert variable + new in on_host("cat", "/proc/%d/environ" % pid).split("\0")
+    assert wait_for(lambda: health_status() == 200 and orders() > before_orders, 30)
 
 
 def health_datapoints(since):
