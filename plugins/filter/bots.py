@@ -27,6 +27,13 @@ def data_services(bots):
     return bot_model.data_services(_bots(bots))
 
 
+def secret_names(secrets):
+    """The Secrets Manager names in a list of bot ``secrets`` items (names or {name: ...}), each once."""
+    if not isinstance(secrets, list):
+        raise AnsibleFilterError("expected a list of secrets items (names or {name: ...}), got %r" % (secrets,))
+    return bot_model.secret_names(secrets)
+
+
 class FilterModule(object):
     def filters(self):
-        return {"bot_defaults": bot_defaults, "data_services": data_services}
+        return {"bot_defaults": bot_defaults, "data_services": data_services, "secret_names": secret_names}

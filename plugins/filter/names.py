@@ -16,9 +16,9 @@ def deployment_names(project, environment):
     return naming.deployment_names(project, environment)
 
 
-def name_limits(project, environment):
-    """{label: [name, limit]} of the derived names AWS limits in length."""
-    return naming.name_limits(project, environment)
+def name_limits(project, environment, bots=None):
+    """{label: [name, limit]} of the derived names AWS limits in length (with bots: theirs too)."""
+    return naming.name_limits(project, environment, bots)
 
 
 def bot_names(bot, project, environment):

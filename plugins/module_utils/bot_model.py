@@ -530,6 +530,16 @@ def data_services(bots):
     }
 
 
+def secret_names(secrets):
+    """The Secrets Manager names in a bot's ``secrets`` (names and {name: ...} items), in order."""
+    names = []
+    for item in secrets or []:
+        name = item if isinstance(item, str) else (item.get("name") if isinstance(item, Mapping) else None)
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
 def normalize_secret_items(secrets):
     """secrets as a list of secrets_env items: a name becomes {'name': name}."""
     return [{"name": item} if isinstance(item, str) else dict(item) for item in secrets or []]
@@ -545,6 +555,9 @@ def check_deployment_names(names):
     for label, spec in names.items():
         value, limit = (spec["value"], spec["limit"]) if isinstance(spec, Mapping) else spec
         if len(value) > int(limit):
-            problems.append("tradeops_project + tradeops_environment make the %s '%s' %d characters; AWS allows "
-                            "%d: shorten tradeops_project or tradeops_environment" % (label, value, len(value), limit))
+            of_bot = " of bot " in label
+            problems.append("tradeops_project + tradeops_environment%s make the %s '%s' %d characters; AWS allows "
+                            "%d: shorten tradeops_project or tradeops_environment%s"
+                            % (" + the bot's name" if of_bot else "", label, value, len(value), limit,
+                               " or the bot's name" if of_bot else ""))
     return problems

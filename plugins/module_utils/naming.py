@@ -16,6 +16,9 @@ LIMITS = {
     "cache_id": ("ElastiCache replication group id", 40),
     "database_id": ("RDS DB cluster / instance identifier", 63),
     "database_final_snapshot_id": ("RDS final snapshot identifier", 63),
+}
+# The same for the names made from a bot's name as well (bot_names): label, limit.
+BOT_LIMITS = {
     "iam_role": ("IAM role name", 64),
 }
 
@@ -46,11 +49,16 @@ def deployment_names(project, environment):
         "log_group_prefix": "/tradeops/" + path,
         "metric_namespace": "TradeOps",
         "health_metric": "BotHealthy",
+        # The CloudWatch agent's own metrics (memory, disk, swap)
+        "agent_metric_namespace": "CWAgent",
         # Resource identifiers
         "cache_id": base,
         "database_id": base,
         "database_final_snapshot_id": base + "-final-YYYYmmddHHMMSS",
+        # The single bot-host role of releases before one identity per bot (removed by provision)
         "iam_role": base + "-bot",
+        # Every per-bot role and instance profile lives under this IAM path (found by it)
+        "iam_path": "/tradeops/%s/" % path,
         # The local sandbox's containers and network
         "sandbox_prefix": _sandbox_prefix(project),
         "sandbox_network": _sandbox_prefix(project) + "sandbox",
@@ -58,10 +66,17 @@ def deployment_names(project, environment):
     }
 
 
-def name_limits(project, environment):
-    """{label: [value, limit]} for every derived name AWS limits in length."""
+def name_limits(project, environment, bots=None):
+    """{label: [value, limit]} for every derived name AWS limits in length: the deployment's,
+    and with ``bots`` (tradeops_bots) each bot's, labelled "<what> of bot <name>"."""
     names = deployment_names(project, environment)
-    return dict((label, [names[key], limit]) for key, (label, limit) in LIMITS.items())
+    limits = dict((label, [names[key], limit]) for key, (label, limit) in LIMITS.items())
+    for bot in bots or []:
+        if isinstance(bot, dict) and isinstance(bot.get("name"), str) and bot["name"]:
+            own = bot_names(bot, project, environment)
+            for key, (label, limit) in BOT_LIMITS.items():
+                limits["%s of bot %s" % (label, bot["name"])] = [own[key], limit]
+    return limits
 
 
 def inventory_group(bot_name):
@@ -131,6 +146,8 @@ def bot_names(bot, project, environment):
         # What a failed run puts back (bot_common undo.yml): root only, holds a copy of the env file
         "undo_file": "/var/lib/tradeops/undo/%s.tar" % name,
         "log_group": "%s/%s" % (deployment["log_group_prefix"], name),
+        # The bot's own identity: IAM role, its instance profile and inline policy (one name)
+        "iam_role": "%s-%s" % (deployment["base"], name),
         "metric_dimensions": {"Project": project, "Environment": environment, "Bot": name},
         "inventory_group": inventory_group(name),
     })

@@ -83,7 +83,9 @@ CASES = {
     # tradeops_project + '-' + tradeops_environment ('ci') within the AWS name limits (naming.py).
     "name-limit-elasticache": ("tradeops_project=" + "a" * 38, "ElastiCache replication group id"),
     "name-limit-rds-snapshot": ("tradeops_project=" + "a" * 45, "RDS final snapshot identifier"),
-    "name-limit-iam-role": ("tradeops_project=" + "a" * 60, "IAM role name"),
+    # project 35 + '-ci' fits every deployment-wide limit; its bot's role name (+ '-' + 30) does not
+    "name-limit-iam-role": ({"tradeops_project": "a" * 35, "tradeops_bots": [dict(PY, name="b" * 30)]},
+                            "IAM role name of bot " + "b" * 30),
     "serverless-acu-inverted": ({"database_profile": "serverless", "database_serverless_min_acu": 8,
                                  "database_serverless_max_acu": 2}, "database_serverless_min_acu"),
     "log-retention-not-accepted": ("monitoring_log_retention_days=45", "monitoring_log_retention_days"),

@@ -44,10 +44,26 @@ def keydir(tmp_path_factory):
     return tmp_path_factory.mktemp("keys")
 
 
+def legacy_role(moto):
+    """What an earlier release left: one role and profile for all bot hosts, reading every secret."""
+    iam = moto.client("iam")
+    name = PREFIX + "-bot"
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+    iam.put_role_policy(RoleName=name, PolicyName=name + "-secrets", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}))
+    iam.attach_role_policy(RoleName=name, PolicyArn="arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy")
+    iam.create_instance_profile(InstanceProfileName=name)
+    iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=name)
+
+
 @pytest.fixture(scope="module")
 def deployment(moto, keydir):
     """First run, then the user fills a bot secret, then the second run under the recorder."""
     key = "instance_private_key_file=%s/%s.pem" % (keydir, PREFIX)
+    legacy_role(moto)
     moto.start_recording()
     first = playbook(moto, "provision.yml", key)
     first_requests = moto.stop_recording()
@@ -221,32 +237,51 @@ def test_secrets_encrypted_with_the_deployment_key(moto):
         assert meta["KmsKeyId"] == key_arn, name
 
 
-def test_iam_role_and_profile(moto):
-    iam = moto.client("iam")
-    name = PREFIX + "-bot"
-    role = iam.get_role(RoleName=name)["Role"]
-    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"}
-    assert has_tags(tags(role["Tags"]))
-    attached = {p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]}
-    assert attached == {"arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
-                        "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"}
-    assert iam.list_role_policies(RoleName=name)["PolicyNames"] == [name + "-secrets"]
-    document = iam.get_role_policy(RoleName=name, PolicyName=name + "-secrets")["PolicyDocument"]
-    if isinstance(document, str):
-        document = json.loads(document)
-    statements = {s["Sid"]: s for s in document["Statement"]}
-    sm = moto.client("secretsmanager")
-    arns = {sm.describe_secret(SecretId=n)["ARN"] for n in
-            ("itest/ci/db-master", "itest/ci/redis-auth", "itest/ci/binance", "itest/ci/kis")}
-    assert set(statements["ReadDeploymentSecrets"]["Resource"]) == arns
-    assert set(statements["ReadDeploymentSecrets"]["Action"]) == {"secretsmanager:GetSecretValue",
-                                                                  "secretsmanager:DescribeSecret"}
+# What each bot reads: its own secret, and the shared credentials of the services it uses
+# (xmaker is BBGO: database and cache; kis-breakout is Python: neither).
+READS = {"xmaker": ["itest/ci/binance", "itest/ci/db-master", "itest/ci/redis-auth"],
+         "kis-breakout": ["itest/ci/kis"]}
+
+
+def test_one_identity_per_bot(moto):
+    iam, sm = moto.client("iam"), moto.client("secretsmanager")
     key_arn = moto.client("kms").describe_key(KeyId="alias/" + PREFIX)["KeyMetadata"]["Arn"]
-    assert statements["DecryptDeploymentSecrets"]["Resource"] == [key_arn]
-    assert statements["DecryptDeploymentSecrets"]["Action"] == ["kms:Decrypt"]
-    assert "*" not in json.dumps([s["Resource"] for s in document["Statement"]])
-    profile = iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
-    assert [r["RoleName"] for r in profile["Roles"]] == [name]
+    account = moto.client("sts").get_caller_identity()["Account"]
+    roles = {r["RoleName"]: r for r in iam.list_roles(PathPrefix="/tradeops/itest/ci/")["Roles"]}
+    assert sorted(roles) == sorted(PREFIX + "-" + bot for bot in BOTS)
+    # the single shared role of earlier releases (legacy_role) is gone with its profile (retire.yml)
+    assert PREFIX + "-bot" not in {r["RoleName"] for r in iam.list_roles()["Roles"]}
+    assert PREFIX + "-bot" not in {p["InstanceProfileName"] for p in iam.list_instance_profiles()["InstanceProfiles"]}
+    for bot in BOTS:
+        name = PREFIX + "-" + bot
+        role = iam.get_role(RoleName=name)["Role"]
+        assert role["Path"] == "/tradeops/itest/ci/"
+        assert role["AssumeRolePolicyDocument"]["Statement"] == [
+            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+        assert has_tags(tags(role["Tags"]), {"Bot": bot})
+        # no managed policy: CloudWatchAgentServerPolicy and SSM's would reach beyond the bot
+        assert iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"] == []
+        assert iam.list_role_policies(RoleName=name)["PolicyNames"] == [name]
+        document = iam.get_role_policy(RoleName=name, PolicyName=name)["PolicyDocument"]
+        if isinstance(document, str):
+            document = json.loads(document)
+        statements = {s["Sid"]: s for s in document["Statement"]}
+        assert set(statements["ReadOwnSecrets"]["Resource"]) == {sm.describe_secret(SecretId=n)["ARN"]
+                                                                 for n in READS[bot]}
+        assert statements["DecryptOwnSecretsViaSecretsManager"]["Resource"] == [key_arn]
+        assert statements["DecryptOwnSecretsViaSecretsManager"]["Condition"] == {
+            "StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}
+        group = "arn:aws:logs:us-east-1:%s:log-group:/tradeops/itest/ci/%s" % (account, bot)
+        assert statements["WriteOwnLogs"]["Resource"] == [group, group + ":*"]
+        assert statements["PutOwnMetrics"]["Condition"] == {
+            "StringEquals": {"cloudwatch:namespace": ["CWAgent", "TradeOps"]}}
+        profile = iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
+        assert [r["RoleName"] for r in profile["Roles"]] == [name]
+        assert profile["Path"] == "/tradeops/itest/ci/"
+    # one bot's secret is named by no other bot's policy
+    kis = sm.describe_secret(SecretId="itest/ci/kis")["ARN"]
+    xmaker = iam.get_role_policy(RoleName=PREFIX + "-xmaker", PolicyName=PREFIX + "-xmaker")["PolicyDocument"]
+    assert kis not in json.dumps(xmaker)
 
 
 # --- data services ----------------------------------------------------------------------------
@@ -326,8 +361,8 @@ def test_one_host_per_bot(moto, ids):
     ec2, ssm, iam = moto.client("ec2"), moto.client("ssm"), moto.client("iam")
     hosts = bot_instances(moto)
     assert set(hosts) == set(BOTS)
-    profile_arn = iam.get_instance_profile(InstanceProfileName=PREFIX + "-bot")["InstanceProfile"]["Arn"]
     for bot, (kind, itype, arch) in BOTS.items():
+        profile_arn = iam.get_instance_profile(InstanceProfileName=PREFIX + "-" + bot)["InstanceProfile"]["Arn"]
         host = hosts[bot]
         assert has_tags(tags(host["Tags"]), {"Bot": bot, "BotKind": kind, "Name": PREFIX + "-" + bot})
         assert host["InstanceType"] == itype

@@ -19,7 +19,9 @@ def test_deployment_names():
     assert names["log_group_prefix"] == "/tradeops/tradebot/prod"
     assert names["kms_alias"] == "alias/tradebot-prod"
     assert names["cache_id"] == names["database_id"] == "tradebot-prod"
-    assert names["iam_role"] == "tradebot-prod-bot"
+    assert names["iam_role"] == "tradebot-prod-bot"  # the shared role of earlier releases (retired)
+    assert names["iam_path"] == "/tradeops/tradebot/prod/"
+    assert names["agent_metric_namespace"] == "CWAgent"
     assert names["sandbox_cloud_container"] == "tradeops-tradebot-cloud"
     assert names["sandbox_network"] == "tradeops-tradebot-sandbox"
 
@@ -29,7 +31,10 @@ def test_name_limits_hold_the_longest_form_of_each_name():
     assert limits["ElastiCache replication group id"] == ["pppppppppp-env", 40]
     snapshot, limit = limits["RDS final snapshot identifier"]
     assert len(snapshot) == len("pppppppppp-env") + naming.FINAL_SNAPSHOT_SUFFIX_LENGTH and limit == 63
-    assert limits["IAM role name"] == ["pppppppppp-env-bot", 64]
+    assert "IAM role name" not in limits  # the roles are the bots' own: name_limits(..., bots)
+    with_bots = naming.name_limits("p" * 10, "env", [{"name": "paper", "kind": "python"}, "not a bot", {}])
+    assert with_bots["IAM role name of bot paper"] == ["pppppppppp-env-paper", 64]
+    assert len(with_bots) == len(limits) + 1
 
 
 def test_python_bot_names():
@@ -47,6 +52,7 @@ def test_python_bot_names():
     assert names["health_url"] == "http://127.0.0.1:8010/healthz"
     assert names["metric_dimensions"] == {"Project": "tb", "Environment": "prod", "Bot": "paper"}
     assert names["inventory_group"] == "bot_paper"
+    assert names["iam_role"] == "tb-prod-paper"
 
 
 def test_scheduled_python_bot_with_dashboard():
@@ -74,7 +80,7 @@ def test_bbgo_names():
 def test_filters():
     filters = names_filter.FilterModule().filters()
     assert filters["deployment_names"]("tb", "prod")["base"] == "tb-prod"
-    assert filters["name_limits"]("tb", "prod")["IAM role name"] == ["tb-prod-bot", 64]
+    assert filters["name_limits"]("tb", "prod", [{"name": "x"}])["IAM role name of bot x"] == ["tb-prod-x", 64]
     assert filters["bot_names"]({"name": "paper", "kind": "python"}, "tb", "prod")["user"] == "paper"
     assert filters["bot_inventory_group"]("a-b") == "bot_a_b"
     assert filters["sandbox_host_container"]("i-0123", "tb") == "tradeops-tb-i-0123"

@@ -248,3 +248,16 @@ def test_check_deployment_names():
     assert bot_model.check_deployment_names(names) == [
         "tradeops_project + tradeops_environment make the ElastiCache replication group id '%s' 45 characters; "
         "AWS allows 40: shorten tradeops_project or tradeops_environment" % ("x" * 45)]
+
+
+def test_check_deployment_names_of_a_bot():
+    name = "tradebot-prod-" + "b" * 51
+    assert bot_model.check_deployment_names({"IAM role name of bot bbb": (name, 64)}) == [
+        "tradeops_project + tradeops_environment + the bot's name make the IAM role name of bot bbb '%s' 65 "
+        "characters; AWS allows 64: shorten tradeops_project or tradeops_environment or the bot's name" % name]
+
+
+def test_secret_names():
+    assert bot_model.secret_names(["a/b", {"name": "c/d", "keys": {"K": "V"}}, "a/b", {"prefix": "X"}, 3]) == [
+        "a/b", "c/d"]
+    assert bot_model.secret_names(None) == []
