@@ -94,6 +94,10 @@ BOT_FIELDS = OrderedDict([
     ("cache", _field("bool", BOTH, default_by_kind={"bbgo": True, "python": False}, description=(
         "The bot uses the deployment's Redis (TLS + AUTH); no bot with `cache: true` means no cache "
         "is created."))),
+    ("metadata_access", _field("bool", BOTH, default=False, description=(
+        "The bot's processes may reach the instance metadata service and take its host role's "
+        "credentials (for a bot that calls AWS itself); off: its units deny 169.254.169.254 and "
+        "fd00:ec2::254, and its secrets come in its env file."))),
     ("instance_type", _field("str", BOTH, description=(
         "EC2 instance type of this bot's host (family.size); unset means the deployment's "
         "`instance_type`."))),

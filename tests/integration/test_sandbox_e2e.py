@@ -111,6 +111,32 @@ def test_rotated_secret_reaches_the_bot(deployed):
     assert wait_for(lambda: health_status() == 200, 30)
 
 
+IMDS_DOUBLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "imds_double.py")
+
+
+def _imds(*args):
+    with open(IMDS_DOUBLE, encoding="utf-8") as script:
+        proc = subprocess.run(["docker", "exec", "-i", host_container(), "python3", "-"] + list(args),
+                              stdin=script, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def test_bot_cannot_reach_the_instance_metadata_service(deployed):
+    """The bot's unit denies 169.254.169.254: with a stand-in metadata service on the host, a
+    process outside the unit reaches it, the same request from inside the unit's cgroup does not."""
+    _imds("up")
+    try:
+        assert wait_for(lambda: _imds("probe").startswith("reached 200"), 10)
+        cgroup = [line[3:] for line in on_host("cat", "/proc/%d/cgroup" % unit_state()[1]).splitlines()
+                  if line.startswith("0::")][0]
+        assert cgroup.endswith("/" + UNIT), cgroup
+        assert _imds("probe", cgroup).startswith("blocked"), "the bot's unit reached the metadata service"
+    finally:
+        _imds("down")
+    assert "169.254.169.254/32" in on_host("systemctl", "show", "--value", "-p", "IPAddressDeny", UNIT).split()
+
+
 def _poll_health():
     """Start polling the bot's health endpoint every 100 ms on its host; returns a stop function
     that gives the poller's summary (samples, longest_outage_ms)."""
