@@ -64,6 +64,12 @@ options:
       - Changed on an existing group with IncreaseReplicaCount/DecreaseReplicaCount.
     type: int
     default: 1
+  snapshot_retention_limit:
+    description:
+      - Days ElastiCache keeps the group's automatic daily snapshots, 0 (none) to 35. When
+        omitted, the group keeps its own setting (0 for a new group, as ElastiCache does).
+      - Changed on an existing group with ModifyReplicationGroup.
+    type: int
   cache_subnet_group:
     description:
       - Name of the cache subnet group (its subnets decide the VPC). Cannot be changed after
@@ -141,6 +147,8 @@ notes:
     Error: C(auth_token_update_strategy needs auth_token)
   - >-
     Error: C(num_cache_clusters must be between 1 and 6)
+  - >-
+    Error: C(snapshot_retention_limit must be between 0 and 35 (days))
   - >-
     Error: C(wait_timeout and wait_delay must be positive numbers of seconds)
   - >-
@@ -367,6 +375,8 @@ class ReplicationGroup:
             TransitEncryptionEnabled=p["transit_encryption_enabled"],
             AtRestEncryptionEnabled=p["at_rest_encryption_enabled"],
         )
+        if p["snapshot_retention_limit"] is not None:
+            request["SnapshotRetentionLimit"] = p["snapshot_retention_limit"]
         if p["cache_subnet_group"]:
             request["CacheSubnetGroupName"] = p["cache_subnet_group"]
         if p["security_group_ids"] is not None:
@@ -408,6 +418,10 @@ class ReplicationGroup:
         if group.get("CacheNodeType") != p["node_type"]:
             request["CacheNodeType"] = p["node_type"]
             changes.append("node_type")
+        if p["snapshot_retention_limit"] is not None and \
+                group.get("SnapshotRetentionLimit", 0) != p["snapshot_retention_limit"]:
+            request["SnapshotRetentionLimit"] = p["snapshot_retention_limit"]
+            changes.append("snapshot_retention_limit")
         if cluster is not None and not version_matches(cluster.get("EngineVersion"), p["engine_version"]):
             request["EngineVersion"] = p["engine_version"]
             changes.append("engine_version")
@@ -522,6 +536,7 @@ def settings(group, cluster, tags):
         description=group.get("Description"),
         node_type=group.get("CacheNodeType"),
         num_cache_clusters=len(group.get("MemberClusters", [])),
+        snapshot_retention_limit=group.get("SnapshotRetentionLimit", 0),
         transit_encryption_enabled=bool(group.get("TransitEncryptionEnabled")),
         at_rest_encryption_enabled=bool(group.get("AtRestEncryptionEnabled")),
         auth_token_enabled=bool(group.get("AuthTokenEnabled")),
@@ -550,6 +565,8 @@ def desired_settings(params, before):
     )
     if "engine_version" not in before or not version_matches(before.get("engine_version"), params["engine_version"]):
         after["engine_version"] = params["engine_version"]
+    if params["snapshot_retention_limit"] is not None:
+        after["snapshot_retention_limit"] = params["snapshot_retention_limit"]
     if params["cache_subnet_group"]:
         after["cache_subnet_group"] = params["cache_subnet_group"]
     if params["security_group_ids"] is not None:
@@ -581,6 +598,8 @@ def validate(module):
         return
     if not 1 <= p["num_cache_clusters"] <= 6:
         module.fail_json(msg="num_cache_clusters must be between 1 and 6")
+    if p["snapshot_retention_limit"] is not None and not 0 <= p["snapshot_retention_limit"] <= 35:
+        module.fail_json(msg="snapshot_retention_limit must be between 0 and 35 (days)")
     if p["auth_token"] is not None:
         if not p["transit_encryption_enabled"]:
             module.fail_json(msg="auth_token requires transit_encryption_enabled=true (ElastiCache rule)")
@@ -600,6 +619,7 @@ def main():
         engine_version=dict(type="str", default="7.1"),
         node_type=dict(type="str", default="cache.t3.micro"),
         num_cache_clusters=dict(type="int", default=1),
+        snapshot_retention_limit=dict(type="int"),
         cache_subnet_group=dict(type="str"),
         security_group_ids=dict(type="list", elements="str"),
         transit_encryption_enabled=dict(type="bool", default=True),

@@ -293,6 +293,11 @@ def test_aurora_mysql_for_bbgo(moto, ids):
     assert cluster["Engine"] == "aurora-mysql" and cluster["Port"] == 3306
     assert cluster["StorageEncrypted"] is True and cluster["KmsKeyId"] == key_arn
     assert cluster["BackupRetentionPeriod"] == 7
+    # its error and slow query logs go to CloudWatch Logs, kept as long as the bots' logs
+    assert sorted(cluster["EnabledCloudwatchLogsExports"]) == ["error", "slowquery"]
+    groups = moto.client("logs").describe_log_groups(logGroupNamePrefix="/aws/rds/cluster/%s/" % PREFIX)["logGroups"]
+    assert sorted((g["logGroupName"].rsplit("/", 1)[1], g.get("retentionInDays")) for g in groups) == [
+        ("error", 30), ("slowquery", 30)]
     assert cluster["DeletionProtection"] is False  # environment ci; prod turns it on
     assert [g["VpcSecurityGroupId"] for g in cluster["VpcSecurityGroups"]] == [ids["sg"]["database"]["GroupId"]]
     assert cluster["DatabaseName"] == "tradeops"
@@ -315,6 +320,7 @@ def test_redis_with_tls_and_auth(moto, ids, deployment):
     assert group["AuthTokenEnabled"] is True
     assert group["CacheNodeType"] == "cache.t3.micro"
     assert group["Engine"] == "redis"
+    assert group["SnapshotRetentionLimit"] == 1  # daily snapshots, one day outside prod
     assert has_tags(tags(ec.list_tags_for_resource(ResourceName=group["ARN"])["TagList"]))
     subnets = ec.describe_cache_subnet_groups(CacheSubnetGroupName=PREFIX)["CacheSubnetGroups"][0]["Subnets"]
     assert {s["SubnetIdentifier"] for s in subnets} == {
@@ -345,6 +351,15 @@ def test_endpoints_published_in_ssm(moto):
     for name in ("/itest/ci/database", "/itest/ci/cache"):
         listed = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)["TagList"]
         assert has_tags(tags(listed))
+
+
+def test_default_security_group_has_no_rules(moto, ids):
+    """AWS's default group of the VPC (admits its members, lets all out) is emptied: unused."""
+    groups = moto.client("ec2").describe_security_groups(Filters=[
+        {"Name": "vpc-id", "Values": [ids["vpc"]["VpcId"]]}, {"Name": "group-name", "Values": ["default"]}])
+    assert len(groups["SecurityGroups"]) == 1
+    assert groups["SecurityGroups"][0]["IpPermissions"] == []
+    assert groups["SecurityGroups"][0]["IpPermissionsEgress"] == []
 
 
 # --- hosts ------------------------------------------------------------------------------------
@@ -492,6 +507,7 @@ def test_second_deployment_python_only_free_tier(moto, second):
     assert instance["DeletionProtection"] is True  # prod
     assert instance["StorageEncrypted"] is True and instance["PubliclyAccessible"] is False
     assert instance["BackupRetentionPeriod"] == 7 and instance["Endpoint"]["Port"] == 5432
+    assert instance["EnabledCloudwatchLogsExports"] == ["postgresql"]
     assert not rds.describe_db_clusters(Filters=[{"Name": "db-cluster-id", "Values": [PREFIX2]}])["DBClusters"]
     ec2 = moto.client("ec2")
     groups = ec2.describe_security_groups(Filters=[{"Name": "tag:Project", "Values": [PROJECT2]}])["SecurityGroups"]
@@ -557,7 +573,12 @@ def test_teardown_removes_everything(moto, second, project):
             if state["Name"] in gone_states:
                 continue
         if kind.startswith("key/"):
-            if kms.describe_key(KeyId=arn)["KeyMetadata"]["KeyState"] == "PendingDeletion":
+            state = kms.describe_key(KeyId=arn)["KeyMetadata"]["KeyState"]
+            if project == PROJECT2:
+                # prod: the key that encrypts the final snapshot is kept, and the output says why
+                assert state == "Enabled" and "is kept" in run.output and prefix + "-final-" in run.output
+                continue
+            if state == "PendingDeletion":
                 continue  # AWS keeps a deleted key 7-30 days too
         if ":secret:" in arn and moto.client("secretsmanager").describe_secret(SecretId=arn).get("DeletedDate"):
             assert project == PROJECT2
@@ -587,6 +608,8 @@ def test_teardown_removes_everything(moto, second, project):
               if s["DBSnapshotIdentifier"].startswith(prefix + "-final-")]
     assert len(finals) == (1 if project == PROJECT2 else 0)  # prod: a final snapshot
     assert not moto.client("logs").describe_log_groups(logGroupNamePrefix="/tradeops/%s/" % project)["logGroups"]
+    assert not [g for g in moto.client("logs").describe_log_groups(logGroupNamePrefix="/aws/rds/")["logGroups"]
+                if "/%s/" % prefix in g["logGroupName"]]
     cloudwatch = moto.client("cloudwatch")
     assert not cloudwatch.describe_alarms(AlarmNamePrefix=prefix + "-")["MetricAlarms"]
     assert not [d for d in cloudwatch.list_dashboards()["DashboardEntries"] if d["DashboardName"] == prefix]

@@ -188,6 +188,24 @@ def test_engine_version_and_security_groups_are_modified(run_module, aws, calls)
     assert modify["ApplyImmediately"] is True and "AuthToken" not in modify
 
 
+def test_snapshot_retention(run_module, aws, calls):
+    result, failed = run_module(erg.main, args(aws, snapshot_retention_limit=7))
+    assert not failed, result
+    assert calls.named("CreateReplicationGroup")[0]["SnapshotRetentionLimit"] == 7
+    group = aws["ec"].describe_replication_groups(ReplicationGroupId=GID)["ReplicationGroups"][0]
+    assert group["SnapshotRetentionLimit"] == 7
+    result, failed = run_module(erg.main, args(aws, snapshot_retention_limit=7))
+    assert not failed and result["changes"] == []
+    result, failed = run_module(erg.main, args(aws, snapshot_retention_limit=1), diff=True)
+    assert not failed and result["changes"] == ["snapshot_retention_limit"]
+    assert calls.named("ModifyReplicationGroup")[-1]["SnapshotRetentionLimit"] == 1
+    assert result["diff"]["before"]["snapshot_retention_limit"] == 7
+    assert result["diff"]["after"]["snapshot_retention_limit"] == 1
+    # omitted: the group keeps its own setting
+    result, failed = run_module(erg.main, args(aws))
+    assert not failed and result["changes"] == []
+
+
 def test_auth_token_rotation(run_module, aws, calls):
     run_module(erg.main, args(aws))
     result, failed = run_module(erg.main, args(aws, auth_token_update_strategy="rotate"))
@@ -349,6 +367,7 @@ def test_waits_for_available_before_modifying(run_module, aws, calls, fake_clock
         (dict(auth_token="has a space in it 1234"), "auth_token must be 16 to 128 characters"),
         (dict(auth_token=None, auth_token_update_strategy="set"), "auth_token_update_strategy needs auth_token"),
         (dict(num_cache_clusters=7), "num_cache_clusters must be between 1 and 6"),
+        (dict(snapshot_retention_limit=36), "snapshot_retention_limit must be between 0 and 35 (days)"),
         (dict(wait_timeout=0), "wait_timeout and wait_delay must be positive numbers of seconds"),
     ],
 )
