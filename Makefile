@@ -17,7 +17,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum requirements.txt | cut -c1-12)
 COLLECTION_LINK := $(CACHE)/collections/ansible_collections/tradeops/aws
 MOLECULE_SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 
-.PHONY: help setup engine images lint sanity unit molecule integration faults test deploy sandbox-down build bench clean bbgo-double
+.PHONY: help setup engine images lint sanity unit molecule integration faults test deploy sandbox-down build bench clean bbgo-double scan
 
 help:
 	@echo "make setup        create .venv/ with the pinned toolchain (idempotent)"
@@ -26,6 +26,7 @@ help:
 	@echo "make bbgo-double  the BBGO test double's release tarball (for the BBGO examples in the sandbox)"
 	@echo "make bench        sandbox figures: site.yml cold/re-run, API calls, update downtime, converge 1 vs 4 hosts"
 	@echo "make faults       the whole fault suite on a sandbox of its own, with its table"
+	@echo "make scan         scan the sandbox's AWS state with Prowler (an AWS security scanner), findings by severity"
 	@echo "make test         lint + sanity + unit + build + molecule + integration"
 	@echo "make lint | sanity | unit | molecule | integration | build"
 
@@ -73,6 +74,10 @@ faults: setup images
 	@scripts/pytest.sh tests/integration/test_sandbox_faults.py
 
 test: lint sanity unit build molecule integration
+
+# A third-party AWS security scan (Prowler, installed into .cache/prowler/) of the running sandbox.
+scan: setup
+	@python scripts/scan.py --list
 
 # The main job: the whole flow into the local sandbox (ansible-playbook site.yml).
 deploy: setup images

@@ -16,6 +16,7 @@ LIMITS = {
     "cache_id": ("ElastiCache replication group id", 40),
     "database_id": ("RDS DB cluster / instance identifier", 63),
     "database_final_snapshot_id": ("RDS final snapshot identifier", 63),
+    "flow_log_role": ("IAM role name of the VPC flow logs", 64),
 }
 # The same for the names made from a bot's name as well (bot_names): label, limit.
 BOT_LIMITS = {
@@ -47,6 +48,9 @@ def deployment_names(project, environment):
         "ssm_cache": "/" + path + "/cache",
         # CloudWatch
         "log_group_prefix": "/tradeops/" + path,
+        # The VPC's flow log (a bot's group is <prefix>/<bot>: a bot name has no '/')
+        "flow_log_group": "/tradeops/%s/network/flow-logs" % path,
+        "flow_log_role": base + "-flow-logs",
         "metric_namespace": "TradeOps",
         "health_metric": "BotHealthy",
         # The CloudWatch agent's own metrics (memory, disk, swap)

@@ -124,6 +124,11 @@ def leftovers(moto, project):
                       if e["State"].lower() != "deleted"],
         "addresses": [a["AllocationId"] for a in tagged(ec2.describe_addresses()["Addresses"])],
         "security groups": [g["GroupId"] for g in ec2.describe_security_groups(Filters=by_tag)["SecurityGroups"]],
+        "flow logs": [f["FlowLogId"] for f in tagged(ec2.describe_flow_logs()["FlowLogs"])],
+        "flow log groups": [g["logGroupName"] for g in moto.client("logs").describe_log_groups(
+            logGroupNamePrefix="/tradeops/%s/" % project)["logGroups"]],
+        "roles": [r["RoleName"] for r in moto.client("iam").list_roles()["Roles"]
+                  if r["RoleName"].startswith(project + "-")],
     }
 
 

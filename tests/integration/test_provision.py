@@ -362,6 +362,35 @@ def test_default_security_group_has_no_rules(moto, ids):
     assert groups["SecurityGroups"][0]["IpPermissionsEgress"] == []
 
 
+def test_vpc_flow_log(moto, ids):
+    """Every connection of the VPC is recorded, by a role that may write to that one group only."""
+    flow_logs = moto.client("ec2").describe_flow_logs(
+        Filters=[{"Name": "resource-id", "Values": [ids["vpc"]["VpcId"]]}])["FlowLogs"]
+    assert len(flow_logs) == 1
+    flow_log = flow_logs[0]
+    group = "/tradeops/itest/ci/network/flow-logs"
+    assert (flow_log["TrafficType"], flow_log["LogGroupName"]) == ("ALL", group)
+    assert flow_log["DeliverLogsStatus"] == "SUCCESS"
+    assert has_tags(tags(flow_log["Tags"]))
+    logs = moto.client("logs").describe_log_groups(logGroupNamePrefix=group)["logGroups"]
+    assert [(g["logGroupName"], g.get("retentionInDays")) for g in logs] == [(group, 30)]
+    iam = moto.client("iam")
+    role = iam.get_role(RoleName=PREFIX + "-flow-logs")["Role"]
+    assert flow_log["DeliverLogsPermissionArn"] == role["Arn"]
+    [trust] = role["AssumeRolePolicyDocument"]["Statement"]
+    account = moto.client("sts").get_caller_identity()["Account"]
+    assert trust["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": account}
+    assert trust["Condition"]["ArnLike"] == {"aws:SourceArn": "arn:aws:ec2:us-east-1:%s:vpc-flow-log/*" % account}
+    document = iam.get_role_policy(RoleName=PREFIX + "-flow-logs", PolicyName=PREFIX + "-flow-logs")["PolicyDocument"]
+    if isinstance(document, str):
+        document = json.loads(document)
+    statements = {s["Sid"]: s for s in document["Statement"]}
+    arn = "arn:aws:logs:us-east-1:%s:log-group:%s" % (account, group)
+    assert statements["WriteFlowLogGroup"]["Resource"] == [arn, arn + ":*"]
+    assert iam.list_attached_role_policies(RoleName=PREFIX + "-flow-logs")["AttachedPolicies"] == []
+
+
 # --- hosts ------------------------------------------------------------------------------------
 
 def bot_instances(moto, project=PROJECT):
@@ -416,8 +445,8 @@ def test_key_pair(moto, keydir):
 def test_log_groups(moto):
     logs = moto.client("logs")
     groups = logs.describe_log_groups(logGroupNamePrefix="/tradeops/itest/ci/")["logGroups"]
-    assert {g["logGroupName"]: g.get("retentionInDays") for g in groups} == {
-        "/tradeops/itest/ci/" + bot: 30 for bot in BOTS}
+    assert {g["logGroupName"]: g.get("retentionInDays") for g in groups} == dict(
+        {"/tradeops/itest/ci/" + bot: 30 for bot in BOTS}, **{"/tradeops/itest/ci/network/flow-logs": 30})
     for group in groups:
         assert has_tags(logs.list_tags_log_group(logGroupName=group["logGroupName"])["tags"])
 

@@ -22,6 +22,8 @@ def test_deployment_names():
     assert names["iam_role"] == "tradebot-prod-bot"  # the shared role of earlier releases (retired)
     assert names["iam_path"] == "/tradeops/tradebot/prod/"
     assert names["agent_metric_namespace"] == "CWAgent"
+    assert names["flow_log_group"] == "/tradeops/tradebot/prod/network/flow-logs"
+    assert names["flow_log_role"] == "tradebot-prod-flow-logs"
     assert names["sandbox_cloud_container"] == "tradeops-tradebot-cloud"
     assert names["sandbox_network"] == "tradeops-tradebot-sandbox"
 
@@ -32,6 +34,7 @@ def test_name_limits_hold_the_longest_form_of_each_name():
     snapshot, limit = limits["RDS final snapshot identifier"]
     assert len(snapshot) == len("pppppppppp-env") + naming.FINAL_SNAPSHOT_SUFFIX_LENGTH and limit == 63
     assert "IAM role name" not in limits  # the roles are the bots' own: name_limits(..., bots)
+    assert limits["IAM role name of the VPC flow logs"] == ["pppppppppp-env-flow-logs", 64]
     with_bots = naming.name_limits("p" * 10, "env", [{"name": "paper", "kind": "python"}, "not a bot", {}])
     assert with_bots["IAM role name of bot paper"] == ["pppppppppp-env-paper", 64]
     assert len(with_bots) == len(limits) + 1
