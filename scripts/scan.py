@@ -26,7 +26,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 VENV = os.path.join(ROOT, ".cache", "prowler")
 OUT = os.path.join(ROOT, ".cache", "scan")
 # The services a deployment uses (a full scan asks every service moto and AWS have).
-SERVICES = ["ec2", "vpc", "iam", "rds", "elasticache", "secretsmanager", "kms", "cloudwatch", "logs", "sns",
+SERVICES = ["ec2", "vpc", "iam", "rds", "elasticache", "secretsmanager", "kms", "cloudwatch", "sns",
             "ssm", "cloudtrail", "guardduty", "backup"]
 SEVERITIES = ["critical", "high", "medium", "low", "informational"]
 
@@ -54,11 +54,23 @@ def scan(endpoint, region):
         return json.load(handle)
 
 
-def scope(finding, project):
-    """deployment, account or default (what AWS creates in every account: default VPCs)."""
+def deployment_vpcs(findings, project):
+    """Ids of the VPCs whose findings name the project (its tags or names)."""
+    ids = set()
+    for finding in findings:
+        for resource in finding.get("resources") or []:
+            uid = resource.get("uid", "")
+            if ":vpc/vpc-" in uid and project in json.dumps(resource):
+                ids.add(uid.rsplit("/", 1)[1])
+    return ids
+
+
+def scope(finding, project, vpcs=()):
+    """deployment (its resources, and what AWS made in its VPC: the default security group),
+    account, or default (what AWS creates in every account: default VPCs, moto's AMI snapshots)."""
     resources = finding.get("resources") or [{}]
     text = json.dumps(resources)
-    if project in text:
+    if project in text or any(vpc in text for vpc in vpcs):
         return "deployment"
     uid = resources[0].get("uid", "")
     if uid.endswith(":root") or ":account" in uid or uid.count(":") <= 4 or not uid.startswith("arn:"):
@@ -82,11 +94,13 @@ def main():
     parser.add_argument("--region", default=os.environ.get("AWS_REGION", "us-east-1"))
     parser.add_argument("--list", action="store_true", help="list each failed check of the deployment")
     args = parser.parse_args()
-    findings = [f for f in scan(args.endpoint, args.region) if f.get("status_code") == "FAIL"]
+    everything = scan(args.endpoint, args.region)
+    vpcs = deployment_vpcs(everything, args.project)
+    findings = [f for f in everything if f.get("status_code") == "FAIL"]
     counts = collections.defaultdict(collections.Counter)
     checks = collections.defaultdict(set)
     for finding in findings:
-        where = scope(finding, args.project)
+        where = scope(finding, args.project, vpcs)
         severity = (finding.get("severity") or "unknown").lower()
         counts[where][severity] += 1
         checks[where].add((SEVERITIES.index(severity) if severity in SEVERITIES else 9, severity,
