@@ -41,6 +41,8 @@ def deployment_names(project, environment):
         "secret_prefix": path,
         "secret_db_master": path + "/db-master",
         "secret_redis_auth": path + "/redis-auth",
+        # The secrets the collection generates (and rotates itself), not a bot's
+        "generated_secrets": [path + "/db-master", path + "/redis-auth"],
         "kms_alias": "alias/" + base,
         # SSM Parameter Store: the endpoints the provisioning roles publish for the hosts
         "ssm_prefix": "/" + path,

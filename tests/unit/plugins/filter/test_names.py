@@ -14,6 +14,7 @@ def test_deployment_names():
     names = naming.deployment_names("tradebot", "prod")
     assert names["secret_db_master"] == "tradebot/prod/db-master"
     assert names["secret_redis_auth"] == "tradebot/prod/redis-auth"
+    assert names["generated_secrets"] == [names["secret_db_master"], names["secret_redis_auth"]]
     assert names["ssm_database"] == "/tradebot/prod/database"
     assert names["ssm_cache"] == "/tradebot/prod/cache"
     assert names["log_group_prefix"] == "/tradeops/tradebot/prod"
