@@ -3,8 +3,9 @@
 A fresh sandbox of its own (tests/fixtures/e2e.yml, e2e_support.py) goes through what a user
 does: site.yml, site.yml again (changed=0), configure.yml with `--limit bot_paper` (changed=0),
 a day-2 run whose inventory finds no host (refused), an update while the health endpoint is
-polled every 100 ms, rollback.yml, a secret rotation, the health metric read back from
-CloudWatch (0 after the bot stops) and a backup; the day-2 playbooks run with
+polled every 100 ms, rollback.yml, a secret rotation, a request from inside the bot's unit to
+a stand-in metadata service (refused), the generated credentials' rotation, the health metric
+read back from CloudWatch (0 after the bot stops) and a backup; the day-2 playbooks run with
 `--limit bot_paper`, as the README's cookbook says. Each step asserts on what the host and the
 AWS API show afterwards. The same sandbox then takes the fault suite (test_sandbox_faults.py)
 and is torn down (test_sandbox_teardown.py).
