@@ -16,6 +16,11 @@ def deployment_names(project, environment):
     return naming.deployment_names(project, environment)
 
 
+def account_names(account_id, region):
+    """Names of the account-wide baseline: the trail, its bucket and its KMS key alias."""
+    return naming.account_names(str(account_id), region)
+
+
 def name_limits(project, environment, bots=None):
     """{label: [name, limit]} of the derived names AWS limits in length (with bots: theirs too)."""
     return naming.name_limits(project, environment, bots)
@@ -43,6 +48,7 @@ class FilterModule(object):
         return {
             "deployment_names": deployment_names,
             "name_limits": name_limits,
+            "account_names": account_names,
             "bot_names": bot_names,
             "sandbox_host_container": sandbox_host_container,
             "bot_inventory_group": bot_inventory_group,

@@ -13,6 +13,11 @@ import sys
 _ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 _COLLECTIONS = os.path.join(_ROOT, ".cache", "collections")
 
+# tests/moto_gaps.py (calls moto lacks, shared with the integration tests).
+_TESTS = os.path.join(_ROOT, "tests")
+if _TESTS not in sys.path:
+    sys.path.append(_TESTS)
+
 if os.path.isdir(os.path.join(_COLLECTIONS, "ansible_collections", "tradeops", "aws")):
     if _COLLECTIONS not in sys.path:
         sys.path.insert(0, _COLLECTIONS)
