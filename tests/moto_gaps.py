@@ -6,6 +6,8 @@ state moto already keeps. Shared by the unit tests (moto in-process) and the int
 
 - EC2 GetEbsDefaultKmsKeyId, ResetEbsDefaultKmsKeyId (moto has ModifyEbsDefaultKmsKeyId only):
   the region's default EBS key, the AWS managed alias/aws/ebs when none was set.
+- CloudTrail DeleteTrail with the trail's ARN (what amazon.aws.cloudtrail sends): moto deletes
+  only by name and silently keeps the trail; AWS takes either.
 - AWS Budgets UpdateBudget, DescribeSubscribersForNotification, CreateSubscriber,
   DeleteSubscriber (moto keeps each notification's subscribers but serves none of these).
 """
@@ -32,6 +34,20 @@ def _ec2():
 
     ElasticBlockStore.get_ebs_default_kms_key_id = get_ebs_default_kms_key_id
     ElasticBlockStore.reset_ebs_default_kms_key_id = reset_ebs_default_kms_key_id
+
+
+def _cloudtrail():
+    from moto.cloudtrail.models import CloudTrailBackend
+
+    original = CloudTrailBackend.delete_trail
+
+    def delete_trail(self, name):
+        for trail in list(self.trails.values()):
+            if trail.arn == name:
+                name = trail.trail_name
+        return original(self, name)
+
+    CloudTrailBackend.delete_trail = delete_trail
 
 
 def _budgets():
@@ -84,5 +100,6 @@ def patch():
     if getattr(moto, PATCHED, False):
         return
     _ec2()
+    _cloudtrail()
     _budgets()
     setattr(moto, PATCHED, True)

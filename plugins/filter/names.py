@@ -16,9 +16,10 @@ def deployment_names(project, environment):
     return naming.deployment_names(project, environment)
 
 
-def account_names(account_id, region):
-    """Names of the account-wide baseline: the trail, its bucket and its KMS key alias."""
-    return naming.account_names(str(account_id), region)
+def account_names(region, account_id=None):
+    """Names of the account-wide baseline: the trail, its KMS key alias and (with the account id)
+    its bucket."""
+    return naming.account_names(region, str(account_id) if account_id else None)
 
 
 def name_limits(project, environment, bots=None):

@@ -75,13 +75,14 @@ def deployment_names(project, environment):
     }
 
 
-def account_names(account_id, region):
+def account_names(region, account_id=None):
     """Names of the account-wide baseline (account_baseline role): one trail, its bucket and its
     KMS key per account, whichever deployment made them. The bucket name is global across AWS,
-    so it carries the account id and the trail's home region (at most 48 characters)."""
+    so it carries the account id and the trail's home region (at most 48 characters); it is
+    empty until the account id is known."""
     return {
         "trail": "tradeops-account-trail",
-        "trail_bucket": "tradeops-cloudtrail-%s-%s" % (account_id, region),
+        "trail_bucket": "tradeops-cloudtrail-%s-%s" % (account_id, region) if account_id else "",
         "trail_kms_alias": "alias/tradeops-cloudtrail",
     }
 

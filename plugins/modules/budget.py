@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: budget
 short_description: Manage an AWS Budgets cost budget and its notifications
-version_added: 0.3.0
+version_added: 0.2.0
 description:
   - Creates, updates and deletes a cost budget of the account in AWS Budgets, with its
     notifications and their subscribers (DescribeBudget, CreateBudget, UpdateBudget,

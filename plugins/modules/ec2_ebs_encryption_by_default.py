@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: ec2_ebs_encryption_by_default
 short_description: Turn EBS encryption by default on or off in a region, and set its KMS key
-version_added: 0.3.0
+version_added: 0.2.0
 description:
   - Sets the account's EBS encryption by default in the connection's region
     (GetEbsEncryptionByDefault, EnableEbsEncryptionByDefault, DisableEbsEncryptionByDefault) and

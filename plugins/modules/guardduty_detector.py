@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: guardduty_detector
 short_description: Manage the GuardDuty detector of an account in a region
-version_added: 0.3.0
+version_added: 0.2.0
 description:
   - Creates, updates and deletes the Amazon GuardDuty detector of the account in the
     connection's region (ListDetectors, CreateDetector, GetDetector, UpdateDetector,

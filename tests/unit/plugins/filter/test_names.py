@@ -90,7 +90,8 @@ def test_filters():
     assert filters["bot_names"]({"name": "paper", "kind": "python"}, "tb", "prod")["user"] == "paper"
     assert filters["bot_inventory_group"]("a-b") == "bot_a_b"
     assert filters["sandbox_host_container"]("i-0123", "tb") == "tradeops-tb-i-0123"
-    account = filters["account_names"](123456789012, "ap-southeast-2")
+    assert filters["account_names"]("us-east-1")["trail_bucket"] == ""
+    account = filters["account_names"]("ap-southeast-2", 123456789012)
     assert account == {"trail": "tradeops-account-trail", "trail_bucket": "tradeops-cloudtrail-123456789012-ap-southeast-2",
                        "trail_kms_alias": "alias/tradeops-cloudtrail"}
     assert len(account["trail_bucket"]) <= 63
