@@ -8,7 +8,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.tradeops.aws.plugins.module_utils import bot_model
+from ansible_collections.tradeops.aws.plugins.module_utils import bot_model, naming
 
 
 def _bots(bots):
@@ -27,6 +27,12 @@ def data_services(bots):
     return bot_model.data_services(_bots(bots))
 
 
+def database_bots(bots, project, environment):
+    """The derived names (bot_names) of the bots that use the database: each has its own database
+    user, database and credential secret (db_user, db_name, db_secret)."""
+    return [naming.bot_names(bot, project, environment) for bot in bot_defaults(bots) if bot.get("database")]
+
+
 def secret_names(secrets):
     """The Secrets Manager names in a list of bot ``secrets`` items (names or {name: ...}), each once."""
     if not isinstance(secrets, list):
@@ -36,4 +42,5 @@ def secret_names(secrets):
 
 class FilterModule(object):
     def filters(self):
-        return {"bot_defaults": bot_defaults, "data_services": data_services, "secret_names": secret_names}
+        return {"bot_defaults": bot_defaults, "data_services": data_services, "database_bots": database_bots,
+                "secret_names": secret_names}

@@ -31,13 +31,14 @@ class PolicyError(ValueError):
 
 
 def bot_secret_names(bot, project, environment):
-    """The Secrets Manager names a bot reads: its own ``secrets``, plus the DB master credential
-    when it uses the database and the Redis AUTH token when it uses the cache."""
+    """The Secrets Manager names a bot reads: its own ``secrets``, plus its own database user's
+    credential when it uses the database and the Redis AUTH token when it uses the cache. The DB
+    master credential is never among them: only the controller reads it (administration)."""
     bot = bot_model.apply_defaults(bot)
     deployment = naming.deployment_names(project, environment)
     names = bot_model.secret_names(bot.get("secrets"))
     if bot.get("database"):
-        names.append(deployment["secret_db_master"])
+        names.append(naming.bot_names(bot, project, environment)["db_secret"])
     if bot.get("cache"):
         names.append(deployment["secret_redis_auth"])
     return sorted(set(names))

@@ -22,6 +22,8 @@ LIMITS = {
 # The same for the names made from a bot's name as well (bot_names): label, limit.
 BOT_LIMITS = {
     "iam_role": ("IAM role name", 64),
+    # MySQL's user names are at most 32 characters (PostgreSQL's 63): one limit for both engines.
+    "db_user": ("database user name", 32),
 }
 
 # The suffix teardown adds to the final DB snapshot: '-final-' and a UTC time stamp
@@ -45,6 +47,9 @@ def deployment_names(project, environment):
         # The secrets the collection generates (and rotates itself), not a bot's
         "generated_secrets": [path + "/db-master", path + "/redis-auth"],
         "kms_alias": "alias/" + base,
+        # On every host whose bot uses the database: the CA bundle that verifies its certificate
+        # (readable by the bots: /etc/tradeops is root-only)
+        "database_ca_file": "/etc/ssl/tradeops/database-ca.pem",
         # SSM Parameter Store: the endpoints the provisioning roles publish for the hosts
         "ssm_prefix": "/" + path,
         "ssm_database": "/" + path + "/database",
@@ -170,6 +175,12 @@ def bot_names(bot, project, environment):
         # The bot's own identity: IAM role, its instance profile and inline policy (one name)
         "iam_role": "%s-%s" % (deployment["base"], name),
         "metric_dimensions": {"Project": project, "Environment": environment, "Bot": name},
+        # The bot's own database user and database (or MySQL schema) on the deployment's
+        # database server, and the generated secret holding the user's credential. SQL
+        # identifiers: '-' becomes '_'; the prefix keeps them apart from the engines' own users.
+        "db_user": "bot_" + name.replace("-", "_"),
+        "db_name": "bot_" + name.replace("-", "_"),
+        "db_secret": "%s/%s/db" % (deployment["secret_prefix"], name),
         "inventory_group": inventory_group(name),
     })
     return names

@@ -22,11 +22,14 @@ PROJECT = "itest-e2e"
 MOTO = "http://127.0.0.1:4591"
 BOT = "paper"
 UNIT = "paper.service"
+# A second bot of the same package on a host of its own, with a database of its own.
+OTHER_BOT = "hedge"
 HEALTH = "http://127.0.0.1:8000/healthz"
 SECRET = PROJECT + "/prod/paper-keys"
 DB_SECRET = PROJECT + "/prod/db-master"
-# The database the bots use (the database role's default name).
-DATABASE = "tradeops"
+# The paper bot's own database (bot_names db_name) and the administration database.
+DATABASE = "bot_paper"
+ADMIN_DATABASE = "tradeops"
 RESTART_SEC = 5
 
 FIGURES = {}
@@ -73,26 +76,29 @@ def playbook(name, *extra, check=True, env=None):
     return proc.returncode, out, took
 
 
-def host_container():
-    names = subprocess.run(
-        ["docker", "ps", "--format", "{{.Names}}", "--filter", "name=^tradeops-%s-i-" % PROJECT],
-        capture_output=True, text=True, check=True).stdout.split()
-    assert len(names) == 1, "expected one bot host container, found %r" % names
-    return names[0]
+def host_container(bot=BOT):
+    """The container that plays the running instance tagged Bot=<bot> (one per bot)."""
+    reservations = aws("ec2").describe_instances(Filters=[
+        {"Name": "tag:Project", "Values": [PROJECT]}, {"Name": "tag:Bot", "Values": [bot]},
+        {"Name": "instance-state-name", "Values": ["running"]}])["Reservations"]
+    ids = [i["InstanceId"] for r in reservations for i in r["Instances"]]
+    assert len(ids) == 1, "expected one running host of bot %s, found %r" % (bot, ids)
+    return "tradeops-%s-%s" % (PROJECT, ids[0])
 
 
-def on_host(*cmd, check=True):
-    proc = subprocess.run(["docker", "exec", host_container()] + list(cmd),
+def on_host(*cmd, check=True, bot=BOT):
+    proc = subprocess.run(["docker", "exec", host_container(bot)] + list(cmd),
                           capture_output=True, text=True, check=False)
     if check and proc.returncode != 0:
         pytest.fail("%s on the host failed (rc %d): %s" % (" ".join(cmd), proc.returncode, proc.stderr))
     return proc.stdout.strip()
 
 
-def unit_state():
+def unit_state(bot=BOT):
     """(ActiveState, MainPID) of the bot's unit; ("unknown", 0) while systemd does not answer
     (the host is booting)."""
-    out = on_host("systemctl", "show", "-p", "ActiveState", "-p", "MainPID", UNIT, check=False)
+    out = on_host("systemctl", "show", "-p", "ActiveState", "-p", "MainPID", bot + ".service", check=False,
+                  bot=bot)
     props = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
     return props.get("ActiveState", "unknown"), int(props.get("MainPID") or 0)
 

@@ -82,19 +82,11 @@ def mutating(recorded):
 
 
 def _patch_moto_gaps():
-    """moto 5.2.5 gap (not a role problem): ScheduleKeyDeletion with a key ARN (what
-    amazon.aws.kms_key sends) raises KeyError; AWS accepts an ARN. Resolve it to the key id."""
-    from moto.kms import models
+    """The gaps of moto the sandbox's moto patches too (roles/sandbox/files/moto_sandbox.py)."""
+    sys.path.insert(0, os.path.join(ROOT, "roles", "sandbox", "files"))
+    import moto_sandbox  # pylint: disable=import-outside-toplevel,import-error
 
-    original = models.KmsBackend.schedule_key_deletion
-    if getattr(original, "_tradeops_patched", False):
-        return
-
-    def schedule_key_deletion(self, key_id, pending_window_in_days):
-        return original(self, self.get_key_id(key_id), pending_window_in_days)
-
-    schedule_key_deletion._tradeops_patched = True
-    models.KmsBackend.schedule_key_deletion = schedule_key_deletion
+    moto_sandbox.patch_moto_gaps()
 
 
 class Run:

@@ -257,10 +257,22 @@ def test_secrets_encrypted_with_the_deployment_key(moto):
         assert meta["KmsKeyId"] == key_arn, name
 
 
-# What each bot reads: its own secret, and the shared credentials of the services it uses
-# (xmaker is BBGO: database and cache; kis-breakout is Python: neither).
-READS = {"xmaker": ["itest/ci/binance", "itest/ci/db-master", "itest/ci/redis-auth"],
+# What each bot reads: its own secrets (its API keys, its database user's credential), and the
+# AUTH token of the cache it uses (xmaker is BBGO: database and cache; kis-breakout is Python:
+# neither). No bot reads the DB master credential.
+READS = {"xmaker": ["itest/ci/binance", "itest/ci/redis-auth", "itest/ci/xmaker/db"],
          "kis-breakout": ["itest/ci/kis"]}
+
+
+def test_each_database_bot_has_its_own_credential(moto, deployment):
+    meta, own = secret(moto, "itest/ci/xmaker/db")
+    assert own["username"] == "bot_xmaker" and re.match(r"^[A-Za-z0-9]{40}$", own["password"])
+    master = secret(moto, "itest/ci/db-master")[1]
+    assert own["password"] != master["password"]
+    assert has_tags(tags(meta["Tags"]), {"Bot": "xmaker"})
+    # a bot without the database gets none
+    names = [s["Name"] for s in moto.client("secretsmanager").list_secrets()["SecretList"]]
+    assert "itest/ci/kis-breakout/db" not in names
 
 
 def test_one_identity_per_bot(moto):
@@ -315,6 +327,13 @@ def test_aurora_mysql_for_bbgo(moto, ids):
     assert cluster["BackupRetentionPeriod"] == 7
     # its error and slow query logs go to CloudWatch Logs, kept as long as the bots' logs
     assert sorted(cluster["EnabledCloudwatchLogsExports"]) == ["error", "slowquery"]
+    # the server refuses plaintext: the deployment's cluster parameter group requires TLS
+    assert cluster["DBClusterParameterGroup"] == PREFIX
+    group = rds.describe_db_cluster_parameter_groups(DBClusterParameterGroupName=PREFIX)["DBClusterParameterGroups"][0]
+    assert group["DBParameterGroupFamily"].startswith("aurora-mysql")
+    parameters = {p["ParameterName"]: p["ParameterValue"]
+                  for p in rds.describe_db_cluster_parameters(DBClusterParameterGroupName=PREFIX)["Parameters"]}
+    assert parameters["require_secure_transport"] == "ON"
     groups = moto.client("logs").describe_log_groups(logGroupNamePrefix="/aws/rds/cluster/%s/" % PREFIX)["logGroups"]
     assert sorted((g["logGroupName"].rsplit("/", 1)[1], g.get("retentionInDays")) for g in groups) == [
         ("error", 30), ("slowquery", 30)]
@@ -631,6 +650,10 @@ def test_second_deployment_python_only_free_tier(moto, second):
     assert instance["StorageEncrypted"] is True and instance["PubliclyAccessible"] is False
     assert instance["BackupRetentionPeriod"] == 7 and instance["Endpoint"]["Port"] == 5432
     assert instance["EnabledCloudwatchLogsExports"] == ["postgresql"]
+    assert [g["DBParameterGroupName"] for g in instance["DBParameterGroups"]] == [PREFIX2]
+    parameters = {p["ParameterName"]: p.get("ParameterValue")
+                  for p in rds.describe_db_parameters(DBParameterGroupName=PREFIX2)["Parameters"]}
+    assert parameters["rds.force_ssl"] == "1"
     assert not rds.describe_db_clusters(Filters=[{"Name": "db-cluster-id", "Values": [PREFIX2]}])["DBClusters"]
     ec2 = moto.client("ec2")
     groups = ec2.describe_security_groups(Filters=[{"Name": "tag:Project", "Values": [PROJECT2]}])["SecurityGroups"]
@@ -737,6 +760,9 @@ def test_teardown_removes_everything(moto, second, project):
     assert not rds.describe_db_instances(
         Filters=[{"Name": "db-instance-id", "Values": [prefix, prefix + "-1"]}])["DBInstances"]
     assert not rds.describe_db_clusters(Filters=[{"Name": "db-cluster-id", "Values": [prefix]}])["DBClusters"]
+    assert prefix not in [g["DBClusterParameterGroupName"]
+                          for g in rds.describe_db_cluster_parameter_groups()["DBClusterParameterGroups"]]
+    assert prefix not in [g["DBParameterGroupName"] for g in rds.describe_db_parameter_groups()["DBParameterGroups"]]
     finals = [s for s in rds.describe_db_snapshots()["DBSnapshots"]
               if s["DBSnapshotIdentifier"].startswith(prefix + "-final-")]
     assert len(finals) == (1 if project == PROJECT2 else 0)  # prod: a final snapshot

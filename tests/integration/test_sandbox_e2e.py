@@ -23,22 +23,86 @@ import time
 
 import pytest
 
-from e2e_support import (BOT, DATABASE, DB_SECRET, FIGURES, HEALTH, POLL_STOP, POLLER, PROJECT, SECRET, UNIT, aws,
-                         current_release, health_status, host_container, on_host, orders, playbook, unit_state)
+from e2e_support import (ADMIN_DATABASE, BOT, DB_SECRET, FIGURES, HEALTH, OTHER_BOT, POLL_STOP, POLLER, PROJECT, SECRET,
+                         UNIT, aws, cloud, current_release, health_status, host_container, on_host, orders, playbook,
+                         unit_state)
 from sandbox_support import recap, wait_for
 
 
 def test_site_deploys_a_healthy_bot(deployed):
-    assert "1 bot(s), 1 healthy" in deployed
-    assert unit_state()[0] == "active"
+    assert "2 bot(s), 2 healthy" in deployed
+    assert unit_state()[0] == "active" and unit_state(OTHER_BOT)[0] == "active"
     assert health_status() == 200
     assert current_release() == "0.1.0"
-    # The bot really trades: ticks land in PostgreSQL through credentials from Secrets Manager.
+    # The bot really trades: ticks land in PostgreSQL through credentials from Secrets Manager,
+    # its own database user's, over TLS verified against the CA bundle host_base installed.
     env = on_host("cat", "/proc/%d/environ" % unit_state()[1]).split("\0")
     assert any(v.startswith("PGPASSWORD=") and len(v) > len("PGPASSWORD=") for v in env)
-    assert "REDIS_TLS=1" in env
+    assert {"PGUSER=bot_paper", "PGDATABASE=bot_paper", "PGSSLMODE=verify-full",
+            "PGSSLROOTCERT=/etc/ssl/tradeops/database-ca.pem", "REDIS_TLS=1"} <= set(env)
     mode = on_host("stat", "-c", "%a %U", "/etc/tradeops/%s.env" % BOT)
     assert mode == "600 root"
+
+
+# Run on a bot's host as root: connection attempts with the bot's own credential, read from the
+# running bot's environment (never argv), each {"ok", "row" or "error"}.
+_CONNECT = r"""
+import json, sys
+import psycopg2
+env = dict(v.split("=", 1) for v in open("/proc/%s/environ" % sys.argv[1]).read().split("\0") if "=" in v)
+out = {}
+for name, extra in json.loads(sys.argv[2]).items():
+    try:
+        conn = psycopg2.connect(host=env["PGHOST"], port=env["PGPORT"], user=env["PGUSER"],
+                                password=env["PGPASSWORD"], connect_timeout=10, **extra)
+        cur = conn.cursor()
+        cur.execute("SELECT current_user, current_database(), ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        out[name] = {"ok": True, "row": list(cur.fetchone())}
+        conn.close()
+    except psycopg2.Error as exc:
+        out[name] = {"ok": False, "error": str(exc).strip()}
+print(json.dumps(out))
+"""
+
+
+def test_each_bot_logs_in_as_its_own_user_over_verified_tls(deployed):
+    """Each bot has its own database user and database; it cannot reach the other bot's nor the
+    administration database, is not the master, and the server refuses plaintext."""
+    ca = "/etc/ssl/tradeops/database-ca.pem"
+    # a public CA the sandbox's certificate does not chain to: verify-full must refuse it
+    other_ca = on_host("sh", "-c", "ls /usr/share/ca-certificates/mozilla/*.crt | head -n 1")
+    cases = {
+        "own": {"dbname": "bot_paper", "sslmode": "verify-full", "sslrootcert": ca},
+        "other_bot": {"dbname": "bot_" + OTHER_BOT, "sslmode": "verify-full", "sslrootcert": ca},
+        "admin": {"dbname": ADMIN_DATABASE, "sslmode": "verify-full", "sslrootcert": ca},
+        "plaintext": {"dbname": "bot_paper", "sslmode": "disable"},
+        "wrong_ca": {"dbname": "bot_paper", "sslmode": "verify-full", "sslrootcert": other_ca},
+    }
+    found = json.loads(on_host("python3", "-c", _CONNECT, str(unit_state()[1]), json.dumps(cases)))
+    assert found["own"] == {"ok": True, "row": ["bot_paper", "bot_paper", True]}, found
+    assert "permission denied for database" in found["other_bot"].get("error", ""), found
+    assert "permission denied for database" in found["admin"].get("error", ""), found
+    assert "no encryption" in found["plaintext"].get("error", ""), found
+    assert "certificate verify failed" in found["wrong_ca"].get("error", ""), found
+    # read back from the server: two bot users, neither a superuser nor able to make roles or
+    # databases, each owning its database and connected to it over TLS
+    master = json.loads(aws("secretsmanager").get_secret_value(SecretId=DB_SECRET)["SecretString"])["username"]
+    roles = cloud("runuser", "-u", "postgres", "--", "psql", "-tAF", ",", "-c",
+                  "SELECT rolname, rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname LIKE 'bot\\_%'"
+                  " ORDER BY 1")
+    assert roles.splitlines() == ["bot_hedge,f,f,f", "bot_paper,f,f,f"] and master not in roles
+    owners = cloud("runuser", "-u", "postgres", "--", "psql", "-tAF", ",", "-c",
+                   "SELECT datname, pg_get_userbyid(datdba) FROM pg_database WHERE datname LIKE 'bot\\_%' ORDER BY 1")
+    assert owners.splitlines() == ["bot_hedge,bot_hedge", "bot_paper,bot_paper"]
+    sessions = cloud("runuser", "-u", "postgres", "--", "psql", "-tAF", ",", "-c",
+                     "SELECT DISTINCT a.usename, a.datname, s.ssl FROM pg_stat_activity a JOIN pg_stat_ssl s"
+                     " USING (pid) WHERE a.usename LIKE 'bot\\_%' ORDER BY 1")
+    assert sessions.splitlines() == ["bot_hedge,bot_hedge,t", "bot_paper,bot_paper,t"]
+    # neither host's role may read the master credential (the controller alone uses it)
+    iam = aws("iam")
+    for bot in (BOT, OTHER_BOT):
+        name = "%s-prod-%s" % (PROJECT, bot)
+        assert DB_SECRET not in json.dumps(iam.get_role_policy(RoleName=name, PolicyName=name)["PolicyDocument"])
 
 
 def test_second_site_run_changes_nothing(deployed):
@@ -158,10 +222,12 @@ def _poll_health():
 def _accepted(kind, value):
     """Whether the sandbox's PostgreSQL (master user) or Redis (AUTH) accepts this value, asked
     in the cloud container with the value in the environment, never in argv."""
-    if kind == "db-master":
-        user = json.loads(aws("secretsmanager").get_secret_value(SecretId=DB_SECRET)["SecretString"])["username"]
+    if kind in ("db-master", BOT + "/db"):
+        name = "%s/prod/%s" % (PROJECT, kind)
+        user = json.loads(aws("secretsmanager").get_secret_value(SecretId=name)["SecretString"])["username"]
+        database = ADMIN_DATABASE if kind == "db-master" else "bot_" + BOT
         proc = subprocess.run(["docker", "exec", "-e", "PGPASSWORD", "tradeops-%s-cloud" % PROJECT, "psql",
-                               "-h", "localhost", "-U", user, "-d", DATABASE, "-tAc", "SELECT 1"],
+                               "-h", "localhost", "-U", user, "-d", database, "-tAc", "SELECT 1"],
                               env=dict(os.environ, PGPASSWORD=value), capture_output=True, text=True, check=False)
         return proc.returncode == 0 and proc.stdout.strip() == "1"
     proc = subprocess.run(["docker", "exec", "-e", "REDISCLI_AUTH", "tradeops-%s-cloud" % PROJECT, "redis-cli",
@@ -170,14 +236,17 @@ def _accepted(kind, value):
     return proc.stdout.strip() == "PONG"
 
 
-@pytest.mark.parametrize("kind,key", [("db-master", "password"), ("redis-auth", "auth_token")])
+@pytest.mark.parametrize("kind,key", [("db-master", "password"), ("redis-auth", "auth_token"),
+                                      (BOT + "/db", "password")])
 def test_generated_credential_rotates(deployed, kind, key):
-    """rotate_secrets.yml gives the DB master password and the Redis AUTH token a new value: the
-    service takes it, the secret holds it, the bot restarts with it and keeps trading, and the
-    old value is refused."""
+    """rotate_secrets.yml gives the DB master password, the Redis AUTH token and the paper bot's
+    own database password a new value: the service takes it, the secret holds it, and the old
+    value is refused; the bot restarts with a new AUTH token or password of its own, and keeps
+    running untouched through a master password change (it logs in as its own user), trading
+    throughout; the other bot restarts for none of them."""
     name = "%s/prod/%s" % (PROJECT, kind)
     old = json.loads(aws("secretsmanager").get_secret_value(SecretId=name)["SecretString"])[key]
-    before_pid, before_orders = unit_state()[1], orders()
+    before_pid, before_orders, other_pid = unit_state()[1], orders(), unit_state(OTHER_BOT)[1]
     assert _accepted(kind, old)
     stop = _poll_health()
     try:
@@ -190,9 +259,15 @@ def test_generated_credential_rotates(deployed, kind, key):
     assert new != old and old not in out and new not in out
     assert _accepted(kind, new) and not _accepted(kind, old)
     state, pid = unit_state()
-    assert state == "active" and pid != before_pid
-    variable = "PGPASSWORD=" if kind == "db-master" else "REDIS_PASSWORD="
-    assert variable + new in on_host("cat", "/proc/%d/environ" % pid).split("\0")
+    if kind == "db-master":
+        # no bot logs in as the master: none restarts, and they keep trading with their own users
+        assert state == "active" and pid == before_pid
+    else:
+        assert state == "active" and pid != before_pid
+        variable = "REDIS_PASSWORD=" if kind == "redis-auth" else "PGPASSWORD="
+        assert variable + new in on_host("cat", "/proc/%d/environ" % pid).split("\0")
+    # the other bot reads neither the AUTH token nor the paper bot's credential: not restarted
+    assert unit_state(OTHER_BOT)[1] == other_pid
     assert wait_for(lambda: health_status() == 200 and orders() > before_orders, 30)
 
 

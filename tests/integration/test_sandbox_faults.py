@@ -235,7 +235,7 @@ def test_interrupted_site_is_repaired_by_the_next_run(ledger):
         assert current_release() == running_release()
     start = time.monotonic()
     rc, out, _took = playbook("site.yml")
-    assert "1 bot(s), 1 healthy" in out
+    assert "2 bot(s), 2 healthy" in out
     took = healthy_again(start)
     # That the run after the repair changes nothing is asserted by the cloud restart test's run.
     for where in ("provisioning", "configure"):

@@ -40,7 +40,8 @@ def test_name_limits_hold_the_longest_form_of_each_name():
     assert limits["AWS Budgets budget name"] == ["pppppppppp-env-monthly", 100]
     with_bots = naming.name_limits("p" * 10, "env", [{"name": "paper", "kind": "python"}, "not a bot", {}])
     assert with_bots["IAM role name of bot paper"] == ["pppppppppp-env-paper", 64]
-    assert len(with_bots) == len(limits) + 1
+    assert with_bots["database user name of bot paper"] == ["bot_paper", 32]
+    assert len(with_bots) == len(limits) + 2
 
 
 def test_python_bot_names():
@@ -59,6 +60,8 @@ def test_python_bot_names():
     assert names["metric_dimensions"] == {"Project": "tb", "Environment": "prod", "Bot": "paper"}
     assert names["inventory_group"] == "bot_paper"
     assert names["iam_role"] == "tb-prod-paper"
+    assert names["db_user"] == names["db_name"] == "bot_paper"
+    assert names["db_secret"] == "tb/prod/paper/db"
 
 
 def test_scheduled_python_bot_with_dashboard():
@@ -69,6 +72,7 @@ def test_scheduled_python_bot_with_dashboard():
     assert names["dashboard_service"] == "kis-breakout-dashboard.service"
     assert names["health_url"] == ""
     assert names["inventory_group"] == "bot_kis_breakout"
+    assert names["db_user"] == "bot_kis_breakout"  # an SQL identifier: no '-'
 
 
 def test_bbgo_names():
@@ -111,5 +115,9 @@ def test_bot_defaults_and_data_services():
         "database": True, "cache": False, "database_family": "mysql"}
     assert filters["data_services"]([dict(paper, database=True), dict(xmaker, database=False)])[
         "database_family"] == "postgresql"
+    # the bots with a database user of their own: xmaker (BBGO's default) and paper when asked
+    assert [b["db_secret"] for b in filters["database_bots"]([paper, xmaker], "tb", "prod")] == ["tb/prod/xmaker/db"]
+    assert [b["db_user"] for b in filters["database_bots"]([dict(paper, database=True)], "tb", "prod")] == [
+        "bot_paper"]
     with pytest.raises(AnsibleFilterError, match="list of bots"):
         filters["data_services"]("paper")

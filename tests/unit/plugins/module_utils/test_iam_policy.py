@@ -13,7 +13,8 @@ from ansible_collections.tradeops.aws.plugins.module_utils import iam_policy
 ACCOUNT = "123456789012"
 KEY = "arn:aws:kms:us-east-1:123456789012:key/k1"
 ARNS = {name: "arn:aws:secretsmanager:us-east-1:123456789012:secret:%s-AbCdEf" % name
-        for name in ("tb/prod/db-master", "tb/prod/redis-auth", "tb/prod/binance", "tb/prod/kis")}
+        for name in ("tb/prod/db-master", "tb/prod/redis-auth", "tb/prod/binance", "tb/prod/kis",
+                     "tb/prod/paper/db", "tb/prod/xmaker/db")}
 PAPER = {"name": "paper", "kind": "python", "secrets": ["tb/prod/kis"]}
 XMAKER = {"name": "xmaker", "kind": "bbgo", "secrets": [{"name": "tb/prod/binance", "keys": {"API_KEY": None}}]}
 
@@ -25,10 +26,11 @@ def statements(policy):
 def test_secret_names_follow_what_the_bot_uses():
     # a Python bot: database and cache off by default; BBGO: both on
     assert iam_policy.bot_secret_names(PAPER, "tb", "prod") == ["tb/prod/kis"]
+    # each bot's own database credential, never the master's
     assert iam_policy.bot_secret_names(XMAKER, "tb", "prod") == [
-        "tb/prod/binance", "tb/prod/db-master", "tb/prod/redis-auth"]
-    assert iam_policy.bot_secret_names(dict(PAPER, database=True), "tb", "prod") == ["tb/prod/db-master",
-                                                                                     "tb/prod/kis"]
+        "tb/prod/binance", "tb/prod/redis-auth", "tb/prod/xmaker/db"]
+    assert iam_policy.bot_secret_names(dict(PAPER, database=True), "tb", "prod") == ["tb/prod/kis",
+                                                                                     "tb/prod/paper/db"]
 
 
 def test_policy_names_the_bots_own_resources_only():
@@ -50,7 +52,7 @@ def test_policy_names_the_bots_own_resources_only():
 def test_bbgo_policy_reads_the_shared_credentials_it_uses():
     found = statements(iam_policy.bot_host_policy(XMAKER, "tb", "prod", "eu-west-1", ACCOUNT, ARNS, [KEY], "aws-cn"))
     assert found["ReadOwnSecrets"]["Resource"] == sorted(
-        ARNS[n] for n in ("tb/prod/binance", "tb/prod/db-master", "tb/prod/redis-auth"))
+        ARNS[n] for n in ("tb/prod/binance", "tb/prod/redis-auth", "tb/prod/xmaker/db"))
     assert found["WriteOwnLogs"]["Resource"][0].startswith("arn:aws-cn:logs:eu-west-1:")
 
 
