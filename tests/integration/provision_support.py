@@ -20,8 +20,8 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # moto's request recorder is read by the same code as the benchmarks' (benchmarks/moto_recording.py).
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 from moto_recording import action_of  # noqa: E402  pylint: disable=wrong-import-position,import-error
-# The calls moto lacks (tests/moto_gaps.py), shared with the unit tests.
-sys.path.insert(0, os.path.join(ROOT, "tests"))
+# The gaps of moto the collection relies on, patched as the sandbox's moto patches them.
+sys.path.insert(0, os.path.join(ROOT, "roles", "sandbox", "files"))
 import moto_gaps  # noqa: E402  pylint: disable=wrong-import-position,import-error
 FIXTURE = os.path.join(ROOT, "tests", "fixtures", "provision_bbgo.yml")
 REGION = "us-east-1"
@@ -49,7 +49,6 @@ class Moto:
 
         self.recording = os.path.join(str(workdir), "moto-recording.jsonl")
         moto_api.recorder._location = self.recording
-        _patch_moto_gaps()
         moto_gaps.patch()
         # One log line per request slows the server down a lot under pytest's log capture.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -79,14 +78,6 @@ class Moto:
 def mutating(recorded):
     """Names of the recorded actions that change something."""
     return [action for action, _params in recorded if not READ_ONLY.match(action)]
-
-
-def _patch_moto_gaps():
-    """The gaps of moto the sandbox's moto patches too (roles/sandbox/files/moto_sandbox.py)."""
-    sys.path.insert(0, os.path.join(ROOT, "roles", "sandbox", "files"))
-    import moto_sandbox  # pylint: disable=import-outside-toplevel,import-error
-
-    moto_sandbox.patch_moto_gaps()
 
 
 class Run:

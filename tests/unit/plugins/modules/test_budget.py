@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """tradeops.aws.budget against moto (the test double for AWS Budgets and STS; its missing
 UpdateBudget, DescribeSubscribersForNotification, CreateSubscriber and DeleteSubscriber come
-from tests/moto_gaps.py)."""
+from roles/sandbox/files/moto_gaps.py)."""
 
 import boto3
 import pytest

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """tradeops.aws.ec2_ebs_encryption_by_default against moto (the test double for EC2 and KMS; its
-missing GetEbsDefaultKmsKeyId and ResetEbsDefaultKmsKeyId come from tests/moto_gaps.py)."""
+missing GetEbsDefaultKmsKeyId and ResetEbsDefaultKmsKeyId come from roles/sandbox/files/moto_gaps.py)."""
 
 import boto3
 import pytest
