@@ -16,6 +16,12 @@ def deployment_names(project, environment):
     return naming.deployment_names(project, environment)
 
 
+def account_names(region, account_id=None):
+    """Names of the account-wide baseline: the trail, its KMS key alias and (with the account id)
+    its bucket."""
+    return naming.account_names(region, str(account_id) if account_id else None)
+
+
 def name_limits(project, environment, bots=None):
     """{label: [name, limit]} of the derived names AWS limits in length (with bots: theirs too)."""
     return naming.name_limits(project, environment, bots)
@@ -43,6 +49,7 @@ class FilterModule(object):
         return {
             "deployment_names": deployment_names,
             "name_limits": name_limits,
+            "account_names": account_names,
             "bot_names": bot_names,
             "sandbox_host_container": sandbox_host_container,
             "bot_inventory_group": bot_inventory_group,

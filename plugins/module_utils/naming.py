@@ -17,6 +17,7 @@ LIMITS = {
     "database_id": ("RDS DB cluster / instance identifier", 63),
     "database_final_snapshot_id": ("RDS final snapshot identifier", 63),
     "flow_log_role": ("IAM role name of the VPC flow logs", 64),
+    "budget": ("AWS Budgets budget name", 100),
 }
 # The same for the names made from a bot's name as well (bot_names): label, limit.
 BOT_LIMITS = {
@@ -58,6 +59,8 @@ def deployment_names(project, environment):
         # The VPC's flow log (a bot's group is <prefix>/<bot>: a bot name has no '/')
         "flow_log_group": "/tradeops/%s/network/flow-logs" % path,
         "flow_log_role": base + "-flow-logs",
+        # AWS Budgets: the deployment's monthly cost budget (account_baseline role)
+        "budget": base + "-monthly",
         "metric_namespace": "TradeOps",
         "health_metric": "BotHealthy",
         # The CloudWatch agent's own metrics (memory, disk, swap)
@@ -74,6 +77,18 @@ def deployment_names(project, environment):
         "sandbox_prefix": _sandbox_prefix(project),
         "sandbox_network": _sandbox_prefix(project) + "sandbox",
         "sandbox_cloud_container": _sandbox_prefix(project) + "cloud",
+    }
+
+
+def account_names(region, account_id=None):
+    """Names of the account-wide baseline (account_baseline role): one trail, its bucket and its
+    KMS key per account, whichever deployment made them. The bucket name is global across AWS,
+    so it carries the account id and the trail's home region (at most 48 characters); it is
+    empty until the account id is known."""
+    return {
+        "trail": "tradeops-account-trail",
+        "trail_bucket": "tradeops-cloudtrail-%s-%s" % (account_id, region) if account_id else "",
+        "trail_kms_alias": "alias/tradeops-cloudtrail",
     }
 
 

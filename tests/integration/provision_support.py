@@ -20,10 +20,14 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # moto's request recorder is read by the same code as the benchmarks' (benchmarks/moto_recording.py).
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 from moto_recording import action_of  # noqa: E402  pylint: disable=wrong-import-position,import-error
+# The gaps of moto the collection relies on, patched as the sandbox's moto patches them.
+sys.path.insert(0, os.path.join(ROOT, "roles", "sandbox", "files"))
+import moto_gaps  # noqa: E402  pylint: disable=wrong-import-position,import-error
 FIXTURE = os.path.join(ROOT, "tests", "fixtures", "provision_bbgo.yml")
 REGION = "us-east-1"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-READ_ONLY = re.compile(r"^(Describe|List|Get|Head|Lookup)")
+# Query and JSON actions by name; REST protocols (S3) by method.
+READ_ONLY = re.compile(r"^(Describe|List|Get|Head|Lookup)|^(GET|HEAD) ")
 RECAP = re.compile(
     r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)"
 )
@@ -45,7 +49,7 @@ class Moto:
 
         self.recording = os.path.join(str(workdir), "moto-recording.jsonl")
         moto_api.recorder._location = self.recording
-        _patch_moto_gaps()
+        moto_gaps.patch()
         # One log line per request slows the server down a lot under pytest's log capture.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self.port = free_port()
@@ -76,14 +80,6 @@ def mutating(recorded):
     return [action for action, _params in recorded if not READ_ONLY.match(action)]
 
 
-def _patch_moto_gaps():
-    """The gaps of moto the sandbox's moto patches too (roles/sandbox/files/moto_sandbox.py)."""
-    sys.path.insert(0, os.path.join(ROOT, "roles", "sandbox", "files"))
-    import moto_sandbox  # pylint: disable=import-outside-toplevel,import-error
-
-    moto_sandbox.patch_moto_gaps()
-
-
 class Run:
     def __init__(self, cmd, proc, seconds):
         self.cmd = cmd
@@ -102,10 +98,11 @@ class Run:
         return "\n".join(self.output.splitlines()[-lines:])
 
 
-def playbook(moto, name, *extra, fixture=FIXTURE, env=None):
-    """ansible-playbook playbooks/<name> against moto with the test deployment."""
+def playbook(moto, name, *extra, fixture=FIXTURE, env=None, options=()):
+    """ansible-playbook playbooks/<name> against moto with the test deployment (options: more
+    command line options, such as --check)."""
     cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "playbooks/" + name,
-           "-i", os.path.join(ROOT, "tests", "fixtures", "inventory.yml")]
+           "-i", os.path.join(ROOT, "tests", "fixtures", "inventory.yml")] + list(options)
     if fixture:
         cmd += ["-e", "@" + fixture]
     cmd += ["-e", "tradeops_aws_endpoint_url=" + moto.url]

@@ -1,9 +1,11 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """playbooks/provision.yml and playbooks/teardown.yml against a moto server (the test double
-for AWS) started here: provision, provision again (changed=0, no mutating call), read the
-architecture back with boto3, provision a second, python-only free-tier deployment next to it,
-tear both down and check that nothing of them is left but the moto gaps named below.
+for AWS) started here: provision with the account baseline (tradeops_account_baseline), provision
+again (changed=0, no mutating call) and in check mode (no change reported, no mutating call), read
+the architecture back with boto3, provision a second, python-only free-tier deployment next to
+it, tear both down (the second with the account-wide baseline) and check that nothing of them is
+left but the moto gaps named below, and that the account-wide baseline stays unless asked.
 
 Tests in this file run in order and share one deployment (module-scoped fixtures)."""
 
@@ -32,6 +34,13 @@ SECOND = [
                         "command": "paper-bot", "database": True, "cache": True}]},
 ]
 USER_KEYS = {"api_key": "filled-by-the-user", "api_secret": "s3cr3t"}
+# The first deployment turns the account baseline on (CloudTrail, GuardDuty, EBS encryption by
+# default, its budget); moto's account and the names of plugins/module_utils/naming.py.
+BASELINE = "tradeops_account_baseline=true"
+ACCOUNT = "123456789012"
+TRAIL, TRAIL_KEY = "tradeops-account-trail", "alias/tradeops-cloudtrail"
+TRAIL_BUCKET = "tradeops-cloudtrail-%s-us-east-1" % ACCOUNT
+TRAIL_ARN = "arn:aws:cloudtrail:us-east-1:%s:trail/%s" % (ACCOUNT, TRAIL)
 
 
 def has_tags(actual, expected=None):
@@ -61,11 +70,12 @@ def legacy_role(moto):
 
 @pytest.fixture(scope="module")
 def deployment(moto, keydir):
-    """First run, then the user fills a bot secret, then the second run under the recorder."""
+    """First run, then the user fills a bot secret, then the second run and a check-mode run
+    under the recorder."""
     key = "instance_private_key_file=%s/%s.pem" % (keydir, PREFIX)
     legacy_role(moto)
     moto.start_recording()
-    first = playbook(moto, "provision.yml", key)
+    first = playbook(moto, "provision.yml", key, BASELINE)
     first_requests = moto.stop_recording()
     assert first.rc == 0 and first.failed == 0, first.tail()
     sm = moto.client("secretsmanager")
@@ -73,10 +83,13 @@ def deployment(moto, keydir):
                  for n in ("db-master", "redis-auth")}
     sm.put_secret_value(SecretId="itest/ci/binance", SecretString=json.dumps(USER_KEYS))
     moto.start_recording()
-    second = playbook(moto, "provision.yml", key)
+    second = playbook(moto, "provision.yml", key, BASELINE)
     actions = moto.stop_recording()
+    moto.start_recording()
+    check = playbook(moto, "provision.yml", key, BASELINE, options=["--check"])
+    check_actions = moto.stop_recording()
     return {"first": first, "second": second, "actions": actions, "generated": generated,
-            "first_requests": first_requests}
+            "first_requests": first_requests, "check": check, "check_actions": check_actions}
 
 
 @pytest.fixture(scope="module")
@@ -124,6 +137,13 @@ def test_second_run_changes_nothing(deployment):
 def test_second_run_makes_no_mutating_call(deployment):
     assert deployment["actions"], "the recorder saw no request at all"
     assert mutating(deployment["actions"]) == []
+
+
+def test_check_mode_reports_no_change(deployment):
+    run = deployment["check"]
+    assert run.rc == 0 and run.failed == 0, run.tail()
+    assert run.changed == 0, run.output
+    assert mutating(deployment["check_actions"]) == []
 
 
 def test_slow_resources_are_started_before_any_wait(deployment):
@@ -538,6 +558,80 @@ def test_dashboard(moto):
     assert {("TradeOps", "BotHealthy", "Project", PROJECT, "Environment", ENV, "Bot", b) for b in BOTS} <= metrics
 
 
+# --- account baseline (tradeops_account_baseline) ---------------------------------------------
+
+def statement(policy, sid):
+    return [s for s in json.loads(policy)["Statement"] if s.get("Sid") == sid][0]
+
+
+def test_trail_multi_region_validated_with_its_own_key(moto):
+    [trail] = moto.client("cloudtrail").describe_trails(trailNameList=[TRAIL])["trailList"]
+    kms = moto.client("kms")
+    key = kms.describe_key(KeyId=TRAIL_KEY)["KeyMetadata"]
+    assert (trail["IsMultiRegionTrail"], trail["LogFileValidationEnabled"], trail["IncludeGlobalServiceEvents"]) == (
+        True, True, True)
+    assert (trail["TrailARN"], trail["S3BucketName"], trail["HomeRegion"]) == (TRAIL_ARN, TRAIL_BUCKET, "us-east-1")
+    assert trail["KmsKeyId"] == key["Arn"]
+    assert key["Arn"] != kms.describe_key(KeyId="alias/" + PREFIX)["KeyMetadata"]["Arn"]  # not the deployment's
+    assert moto.client("cloudtrail").get_trail_status(Name=TRAIL)["IsLogging"] is True
+    assert kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"] is True
+    policy = kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"]
+    encrypt = statement(policy, "CloudTrailEncrypts")
+    assert encrypt["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
+    assert encrypt["Condition"]["StringEquals"] == {"aws:SourceArn": TRAIL_ARN, "aws:SourceAccount": ACCOUNT}
+    assert statement(policy, "CloudTrailDescribes")["Condition"]["StringEquals"]["aws:SourceArn"] == TRAIL_ARN
+
+
+def test_trail_bucket_private_encrypted_versioned_tls_only(moto):
+    s3 = moto.client("s3")
+    rules = s3.get_bucket_encryption(Bucket=TRAIL_BUCKET)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert s3.get_public_access_block(Bucket=TRAIL_BUCKET)["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+    assert s3.get_bucket_versioning(Bucket=TRAIL_BUCKET)["Status"] == "Enabled"
+    policy = s3.get_bucket_policy(Bucket=TRAIL_BUCKET)["Policy"]
+    tls = statement(policy, "DenyInsecureTransport")
+    assert (tls["Effect"], tls["Condition"]) == ("Deny", {"Bool": {"aws:SecureTransport": "false"}})
+    write = statement(policy, "CloudTrailWrite")
+    assert write["Resource"] == "arn:aws:s3:::%s/AWSLogs/%s/*" % (TRAIL_BUCKET, ACCOUNT)
+    assert write["Condition"]["StringEquals"]["aws:SourceArn"] == TRAIL_ARN
+    assert statement(policy, "CloudTrailAclCheck")["Condition"] == {"StringEquals": {"aws:SourceArn": TRAIL_ARN}}
+
+
+def test_guardduty_and_ebs_encryption_by_default(moto):
+    guardduty = moto.client("guardduty")
+    [detector] = guardduty.list_detectors()["DetectorIds"]
+    detector = guardduty.get_detector(DetectorId=detector)
+    assert (detector["Status"], detector["FindingPublishingFrequency"]) == ("ENABLED", "SIX_HOURS")
+    assert moto.client("ec2").get_ebs_encryption_by_default()["EbsEncryptionByDefault"] is True
+
+
+def test_budget_of_the_estimate_alerting_the_alarm_topic(moto, deployment):
+    budgets = moto.client("budgets")
+    estimate = re.findall(r"cost: monthly_usd=([0-9.]+)", deployment["first"].output)[-1]
+    budget = budgets.describe_budget(AccountId=ACCOUNT, BudgetName=PREFIX + "-monthly")["Budget"]
+    assert budget["BudgetLimit"] == {"Amount": estimate, "Unit": "USD"}
+    assert (budget["BudgetType"], budget["TimeUnit"]) == ("COST", "MONTHLY")
+    assert budget["FilterExpression"] == {"And": [
+        {"Tags": {"Key": "Environment", "Values": [ENV], "MatchOptions": ["EQUALS"]}},
+        {"Tags": {"Key": "Project", "Values": [PROJECT], "MatchOptions": ["EQUALS"]}}]}
+    topic = "arn:aws:sns:us-east-1:%s:%s-alarms" % (ACCOUNT, PREFIX)
+    notes = budgets.describe_notifications_for_budget(AccountId=ACCOUNT, BudgetName=PREFIX + "-monthly")
+    found = {}
+    for note in notes["Notifications"]:
+        subscribers = budgets.describe_subscribers_for_notification(
+            AccountId=ACCOUNT, BudgetName=PREFIX + "-monthly", Notification=note)["Subscribers"]
+        found[(note["NotificationType"], note["ComparisonOperator"], note["Threshold"], note["ThresholdType"])] = [
+            (s["SubscriptionType"], s["Address"]) for s in subscribers]
+    assert found == {("ACTUAL", "GREATER_THAN", 80.0, "PERCENTAGE"): [("SNS", topic)],
+                     ("FORECASTED", "GREATER_THAN", 100.0, "PERCENTAGE"): [("SNS", topic)]}
+    policy = moto.client("sns").get_topic_attributes(TopicArn=topic)["Attributes"]["Policy"]
+    publish = statement(policy, "ServicesPublish")
+    assert (publish["Principal"], publish["Action"], publish["Resource"]) == (
+        {"Service": ["budgets.amazonaws.com"]}, "SNS:Publish", topic)
+    assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+
+
 # --- a second, independent deployment ---------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -603,11 +697,21 @@ MOTO_GAPS = {
 }
 
 
+def account_baseline(moto):
+    """(trail names, detector ids, EBS encryption by default, trail bucket kept, trail key state)."""
+    buckets = [b["Name"] for b in moto.client("s3").list_buckets()["Buckets"]]
+    return ([t["Name"] for t in moto.client("cloudtrail").describe_trails()["trailList"]],
+            moto.client("guardduty").list_detectors()["DetectorIds"],
+            moto.client("ec2").get_ebs_encryption_by_default()["EbsEncryptionByDefault"],
+            TRAIL_BUCKET in buckets, moto.client("kms").describe_key(KeyId=TRAIL_KEY)["KeyMetadata"]["KeyState"])
+
+
 @pytest.mark.parametrize("project", [PROJECT, PROJECT2])
 def test_teardown_removes_everything(moto, second, project):
     prefix = PREFIX if project == PROJECT else PREFIX2
+    # The second teardown also removes the account-wide baseline (the first one made it).
     run = playbook(moto, "teardown.yml", "confirm_teardown=" + project, "cache_delete_wait=false",
-                   *(SECOND if project == PROJECT2 else []))
+                   *(SECOND + ["account_baseline_remove_account_wide=true"] if project == PROJECT2 else []))
     print("teardown %s: %.1f s" % (project, run.seconds))
     assert run.rc == 0 and run.failed == 0, run.tail()
     left = []
@@ -669,3 +773,14 @@ def test_teardown_removes_everything(moto, second, project):
     assert not cloudwatch.describe_alarms(AlarmNamePrefix=prefix + "-")["MetricAlarms"]
     assert not [d for d in cloudwatch.list_dashboards()["DashboardEntries"] if d["DashboardName"] == prefix]
     assert not moto.client("ssm").get_parameters_by_path(Path="/%s/" % project, Recursive=True)["Parameters"]
+    assert not [b for b in moto.client("budgets").describe_budgets(AccountId=ACCOUNT).get("Budgets", [])
+                if b["BudgetName"] == prefix + "-monthly"]
+    trails, detectors, ebs, bucket, key = account_baseline(moto)
+    if project == PROJECT:
+        # The account's, not the deployment's: kept, and the output says so.
+        assert (trails, len(detectors), ebs, bucket, key) == ([TRAIL], 1, True, True, "Enabled")
+        assert "Kept (account-wide" in run.output and "account_baseline_remove_account_wide=true" in run.output
+    else:
+        # Asked for: the trail, the detector and the EBS setting go; the logs and their key stay.
+        assert (trails, detectors, ebs, bucket, key) == ([], [], False, True, "Enabled")
+        assert "Removed the trail" in run.output and TRAIL_BUCKET in run.output

@@ -13,6 +13,11 @@ import sys
 _ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 _COLLECTIONS = os.path.join(_ROOT, ".cache", "collections")
 
+# moto_gaps.py (the gaps of moto, patched alike in the sandbox's moto and the tests').
+_GAPS = os.path.join(_ROOT, "roles", "sandbox", "files")
+if _GAPS not in sys.path:
+    sys.path.append(_GAPS)
+
 if os.path.isdir(os.path.join(_COLLECTIONS, "ansible_collections", "tradeops", "aws")):
     if _COLLECTIONS not in sys.path:
         sys.path.insert(0, _COLLECTIONS)

@@ -36,119 +36,17 @@ import types
 import moto
 from moto.core.base_backend import AccountSpecificBackend, BackendDict, BaseBackend
 from moto.core.model_instances import reset_model_data
-from moto.kms import models as kms_models
 from moto.moto_api import state_manager
 from moto.moto_api._internal import mock_random
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.server import main
 
+import moto_gaps  # beside this file: the gaps of moto the collection relies on
+
 STATE_ENV = "MOTO_SANDBOX_STATE"
 SAVE_INTERVAL = 5.0  # seconds between two saves while requests change the state
 STATE_FORMAT = 1
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
-
-
-def patch_moto_gaps():
-    """What moto 5.2.5 lacks or gets wrong that the collection relies on, patched in place (the
-    tests' in-process moto calls this too, so both doubles answer alike):
-
-    - ScheduleKeyDeletion with a key ARN (what amazon.aws.kms_key sends) raises KeyError; AWS
-      accepts an ARN: resolve it to the key id.
-    - DescribeDBEngineVersions is not implemented: answer with moto's own default version of the
-      engine (the one it gives a new cluster or instance) or the version asked for, and the
-      parameter group family AWS derives from it (the major version: postgres16,
-      aurora-postgresql16, mysql8.0, aurora-mysql8.0, mariadb10.11).
-    - A new parameter group lists none of its family's parameters (AWS lists them all, with their
-      engine defaults, and amazon.aws's modules set only parameters listed): a new group lists
-      the ones the collection sets, with AWS's defaults (TLS_PARAMETERS).
-    - DescribeDBParameterGroups of a name that does not exist answers an empty list; AWS answers
-      DBParameterGroupNotFound (what amazon.aws.rds_instance_param_group expects)."""
-    from moto.rds import exceptions as rds_exceptions  # pylint: disable=import-outside-toplevel
-    from moto.rds import models as rds_models  # pylint: disable=import-outside-toplevel
-    from moto.rds import responses as rds_responses  # pylint: disable=import-outside-toplevel
-
-    original = kms_models.KmsBackend.schedule_key_deletion
-    if getattr(original, "_tradeops_patched", False):
-        return
-
-    def schedule_key_deletion(self, key_id, pending_window_in_days):
-        return original(self, self.get_key_id(key_id), pending_window_in_days)
-
-    schedule_key_deletion._tradeops_patched = True
-    kms_models.KmsBackend.schedule_key_deletion = schedule_key_deletion
-
-    def describe_db_engine_versions(self):
-        engine = self.params.get("Engine") or "postgres"
-        version = self.params.get("EngineVersion")
-        if not version:
-            if engine.startswith("aurora"):
-                version = rds_models.DBCluster.default_engine_version(engine)
-            else:
-                version = rds_models.DBInstance.default_engine_versions.get(engine, "10.11.10")
-        return rds_responses.ActionResult({"DBEngineVersions": [{
-            "Engine": engine,
-            "EngineVersion": version,
-            "DBParameterGroupFamily": engine_family(engine, version),
-            "MajorEngineVersion": _major_version(engine, version),
-            "Status": "available",
-        }]})
-
-    rds_responses.RDSResponse.describe_db_engine_versions = describe_db_engine_versions
-
-    original_describe = rds_models.RDSBackend.describe_db_parameter_groups
-
-    def describe_db_parameter_groups(self, db_parameter_group_kwargs):
-        found = original_describe(self, db_parameter_group_kwargs)
-        name = db_parameter_group_kwargs.get("db_parameter_group_name")
-        if name and not found:
-            raise rds_exceptions.DBParameterGroupNotFoundError(name)
-        return found
-
-    rds_models.RDSBackend.describe_db_parameter_groups = describe_db_parameter_groups
-
-    for cls, family_attribute in ((rds_models.DBParameterGroup, "family"),
-                                  (rds_models.DBClusterParameterGroup, "db_parameter_group_family")):
-        _list_tls_parameters(cls, family_attribute)
-
-
-# The parameters that make the server refuse plaintext, with AWS's default values: rds.force_ssl
-# (PostgreSQL, boolean 0/1) and require_secure_transport (MySQL and MariaDB: boolean in DB
-# parameter groups, ON/OFF in Aurora MySQL's cluster parameter groups).
-TLS_PARAMETERS = (("postgres", "rds.force_ssl", "boolean", "0"),
-                  ("mysql", "require_secure_transport", "boolean", "0"),
-                  ("mariadb", "require_secure_transport", "boolean", "0"))
-
-
-def _list_tls_parameters(cls, family_attribute):
-    original = cls.__init__
-
-    def __init__(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        family = getattr(self, family_attribute, None) or ""
-        for engine, name, data_type, default in TLS_PARAMETERS:
-            if engine in family and name not in self.parameters:
-                cluster_mysql = family.startswith("aurora-mysql") and cls.__name__ == "DBClusterParameterGroup"
-                self.parameters[name] = {
-                    "ParameterName": name,
-                    "ParameterValue": "OFF" if cluster_mysql else default,
-                    "DataType": "string" if cluster_mysql else data_type,
-                    "AllowedValues": "ON,OFF" if cluster_mysql else "0,1",
-                    "IsModifiable": True, "ApplyType": "dynamic", "Source": "engine-default",
-                }
-
-    cls.__init__ = __init__
-
-
-def _major_version(engine, version):
-    parts = version.split(".")
-    if "postgres" in engine and parts[0].isdigit() and int(parts[0]) >= 10:
-        return parts[0]
-    return ".".join(parts[:2])
-
-
-def engine_family(engine, version):
-    """The RDS parameter group family of an engine version (postgres16, aurora-mysql8.0, ...)."""
-    return engine + _major_version(engine, version)
 
 
 def _log(message):
@@ -598,7 +496,7 @@ class _Chunks:
 
 
 def run(argv):
-    patch_moto_gaps()
+    moto_gaps.patch()
     path = os.environ.get(STATE_ENV, "")
     state = StateFile(path) if path else None
     if state:

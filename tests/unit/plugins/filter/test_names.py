@@ -25,6 +25,7 @@ def test_deployment_names():
     assert names["agent_metric_namespace"] == "CWAgent"
     assert names["flow_log_group"] == "/tradeops/tradebot/prod/network/flow-logs"
     assert names["flow_log_role"] == "tradebot-prod-flow-logs"
+    assert names["budget"] == "tradebot-prod-monthly"
     assert names["sandbox_cloud_container"] == "tradeops-tradebot-cloud"
     assert names["sandbox_network"] == "tradeops-tradebot-sandbox"
 
@@ -36,6 +37,7 @@ def test_name_limits_hold_the_longest_form_of_each_name():
     assert len(snapshot) == len("pppppppppp-env") + naming.FINAL_SNAPSHOT_SUFFIX_LENGTH and limit == 63
     assert "IAM role name" not in limits  # the roles are the bots' own: name_limits(..., bots)
     assert limits["IAM role name of the VPC flow logs"] == ["pppppppppp-env-flow-logs", 64]
+    assert limits["AWS Budgets budget name"] == ["pppppppppp-env-monthly", 100]
     with_bots = naming.name_limits("p" * 10, "env", [{"name": "paper", "kind": "python"}, "not a bot", {}])
     assert with_bots["IAM role name of bot paper"] == ["pppppppppp-env-paper", 64]
     assert with_bots["database user name of bot paper"] == ["bot_paper", 32]
@@ -92,6 +94,11 @@ def test_filters():
     assert filters["bot_names"]({"name": "paper", "kind": "python"}, "tb", "prod")["user"] == "paper"
     assert filters["bot_inventory_group"]("a-b") == "bot_a_b"
     assert filters["sandbox_host_container"]("i-0123", "tb") == "tradeops-tb-i-0123"
+    assert filters["account_names"]("us-east-1")["trail_bucket"] == ""
+    account = filters["account_names"]("ap-southeast-2", 123456789012)
+    assert account == {"trail": "tradeops-account-trail", "trail_bucket": "tradeops-cloudtrail-123456789012-ap-southeast-2",
+                       "trail_kms_alias": "alias/tradeops-cloudtrail"}
+    assert len(account["trail_bucket"]) <= 63
     with pytest.raises(AnsibleFilterError, match="needs a bot"):
         filters["bot_names"]({}, "tb", "prod")
 

@@ -54,3 +54,22 @@ def aws_env(monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+
+
+@pytest.fixture
+def refuse(monkeypatch):
+    """refuse(operation, code): from now on that AWS operation fails with the error code, the
+    others still reach moto; refuse(None) lets every call through again."""
+    import botocore  # pylint: disable=import-outside-toplevel
+
+    original = botocore.client.BaseClient._make_api_call
+
+    def apply(operation, code="AccessDeniedException"):
+        def api_call(self, name, params):
+            if name == operation:
+                raise botocore.exceptions.ClientError({"Error": {"Code": code, "Message": "refused"}}, name)
+            return original(self, name, params)
+
+        monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", api_call)
+
+    return apply
