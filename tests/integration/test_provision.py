@@ -284,6 +284,33 @@ def test_one_identity_per_bot(moto):
     assert kis not in json.dumps(xmaker)
 
 
+def test_secret_resource_policies(moto):
+    """Each secret refuses every principal but the roles of the bots that read it (read only) and
+    the one who provisioned (moto's caller), and names nobody in a Principal element."""
+    sm = moto.client("secretsmanager")
+    account = moto.client("sts").get_caller_identity()["Account"]
+    admin = "arn:aws:iam::%s:user/moto" % account
+    role = "arn:aws:iam::%s:role/tradeops/itest/ci/%s-%%s" % (account, PREFIX)
+    readers = {}
+    for bot, names in READS.items():
+        for name in names:
+            readers.setdefault(name, []).append(role % bot)
+    for name, bots in readers.items():
+        policy = json.loads(sm.get_resource_policy(SecretId=name)["ResourcePolicy"])
+        found = {s["Sid"]: s for s in policy["Statement"]}
+        deny = found["DenyAllButReadersAndAdministrators"]
+        assert (deny["Effect"], deny["Principal"], deny["Action"], deny["Resource"]) == (
+            "Deny", "*", "secretsmanager:*", "*"), name
+        assert deny["Condition"] == {"StringNotEquals": {"aws:PrincipalArn": sorted(bots + [admin])}}, name
+        only = found["ReadersOnlyRead"]
+        assert only["NotAction"] == ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
+        assert only["Condition"] == {"StringEquals": {"aws:PrincipalArn": sorted(bots)}}, name
+        # every reader named is a role that exists (created after the policy, by the iam role)
+        iam = moto.client("iam")
+        for arn in bots:
+            assert iam.get_role(RoleName=arn.rsplit("/", 1)[1])["Role"]["Arn"] == arn
+
+
 # --- data services ----------------------------------------------------------------------------
 
 def test_aurora_mysql_for_bbgo(moto, ids):
