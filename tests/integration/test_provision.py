@@ -31,6 +31,7 @@ SECOND = [
     {"tradeops_bots": [{"name": "paper", "kind": "python", "version": "0.1.0", "package": "paper-bot==0.1.0",
                         "command": "paper-bot", "database": True, "cache": True}]},
 ]
+OLD_LOG_GROUP = "/tradeops/itest/ci/kis-breakout"
 USER_KEYS = {"api_key": "filled-by-the-user", "api_secret": "s3cr3t"}
 
 
@@ -64,6 +65,8 @@ def deployment(moto, keydir):
     """First run, then the user fills a bot secret, then the second run under the recorder."""
     key = "instance_private_key_file=%s/%s.pem" % (keydir, PREFIX)
     legacy_role(moto)
+    # a bot's log group an earlier release made, without a key (CloudWatch Logs sets one at creation only)
+    moto.client("logs").create_log_group(logGroupName=OLD_LOG_GROUP)
     moto.start_recording()
     first = playbook(moto, "provision.yml", key)
     first_requests = moto.stop_recording()
@@ -202,6 +205,19 @@ def test_kms_key(moto):
     key = kms.describe_key(KeyId=alias["TargetKeyId"])["KeyMetadata"]
     assert key["KeyManager"] == "CUSTOMER" and key["KeyState"] == "Enabled"
     assert kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"] is True
+    account = moto.client("sts").get_caller_identity()["Account"]
+    policy = json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
+    found = {s["Sid"]: s for s in policy["Statement"]}
+    assert set(found) == {"EnableIAMPolicies", "AllowCloudWatchLogsForTheDeploymentsLogGroups"}
+    assert found["EnableIAMPolicies"]["Principal"] == {"AWS": "arn:aws:iam::%s:root" % account}
+    assert found["EnableIAMPolicies"]["Action"] == "kms:*"
+    logs = found["AllowCloudWatchLogsForTheDeploymentsLogGroups"]
+    assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    assert "kms:GenerateDataKey*" in logs["Action"] and "kms:Decrypt*" in logs["Action"]
+    groups = "arn:aws:logs:us-east-1:%s:log-group:" % account
+    assert logs["Condition"] == {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": [
+        groups + "/tradeops/itest/ci/*", groups + "/aws/rds/cluster/%s/*" % PREFIX,
+        groups + "/aws/rds/instance/%s/*" % PREFIX]}}
     assert has_tags({t["TagKey"]: t["TagValue"] for t in kms.list_resource_tags(KeyId=key["KeyId"])["Tags"]})
 
 
@@ -476,6 +492,21 @@ def test_log_groups(moto):
         {"/tradeops/itest/ci/" + bot: 30 for bot in BOTS}, **{"/tradeops/itest/ci/network/flow-logs": 30})
     for group in groups:
         assert has_tags(logs.list_tags_log_group(logGroupName=group["logGroupName"])["tags"])
+
+
+def test_log_groups_encrypted_with_the_deployment_key(moto, deployment):
+    """Every log group the deployment creates names its key; one made before (OLD_LOG_GROUP) cannot
+    get it from the module and is reported, with the command that encrypts it."""
+    key_arn = moto.client("kms").describe_key(KeyId="alias/" + PREFIX)["KeyMetadata"]["Arn"]
+    logs = moto.client("logs")
+    groups = [g for prefix in ("/tradeops/itest/ci/", "/aws/rds/cluster/%s/" % PREFIX)
+              for g in logs.describe_log_groups(logGroupNamePrefix=prefix)["logGroups"]]
+    assert len(groups) == 5  # two bots, the flow log, the database's error and slow query logs
+    assert {g["logGroupName"]: g.get("kmsKeyId") for g in groups} == dict(
+        {g["logGroupName"]: key_arn for g in groups}, **{OLD_LOG_GROUP: None})
+    for run in (deployment["first"], deployment["second"]):
+        assert "Log group(s) %s were created without the deployment's" % OLD_LOG_GROUP in run.output
+        assert "aws logs associate-kms-key --log-group-name <group> --kms-key-id %s" % key_arn in run.output
 
 
 def test_alarm_topic(moto):
