@@ -17,6 +17,7 @@ LIMITS = {
     "database_id": ("RDS DB cluster / instance identifier", 63),
     "database_final_snapshot_id": ("RDS final snapshot identifier", 63),
     "flow_log_role": ("IAM role name of the VPC flow logs", 64),
+    "backup_role": ("IAM role name of AWS Backup", 64),
 }
 # The same for the names made from a bot's name as well (bot_names): label, limit.
 BOT_LIMITS = {
@@ -53,6 +54,8 @@ def deployment_names(project, environment):
         # The VPC's flow log (a bot's group is <prefix>/<bot>: a bot name has no '/')
         "flow_log_group": "/tradeops/%s/network/flow-logs" % path,
         "flow_log_role": base + "-flow-logs",
+        # AWS Backup: the vault, plan and selection are named base; the role it works with
+        "backup_role": base + "-backup",
         "metric_namespace": "TradeOps",
         "health_metric": "BotHealthy",
         # The CloudWatch agent's own metrics (memory, disk, swap)

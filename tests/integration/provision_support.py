@@ -20,10 +20,15 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # moto's request recorder is read by the same code as the benchmarks' (benchmarks/moto_recording.py).
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 from moto_recording import action_of  # noqa: E402  pylint: disable=wrong-import-position,import-error
+# The sandbox's moto wrapper makes AWS Backup answer as AWS does (selections, unknown vault), here as there.
+sys.path.insert(0, os.path.join(ROOT, "roles", "sandbox", "files"))
+from moto_sandbox import patch_backup  # noqa: E402  pylint: disable=wrong-import-position,import-error
 FIXTURE = os.path.join(ROOT, "tests", "fixtures", "provision_bbgo.yml")
 REGION = "us-east-1"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-READ_ONLY = re.compile(r"^(Describe|List|Get|Head|Lookup)")
+# Query and JSON protocols name the action; a REST call is "<method> <path>" (action_of): GET and
+# HEAD read.
+READ_ONLY = re.compile(r"^(Describe|List|Get|Head|Lookup|GET |HEAD )")
 RECAP = re.compile(
     r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)"
 )
@@ -77,9 +82,13 @@ def mutating(recorded):
 
 
 def _patch_moto_gaps():
-    """moto 5.2.5 gap (not a role problem): ScheduleKeyDeletion with a key ARN (what
-    amazon.aws.kms_key sends) raises KeyError; AWS accepts an ARN. Resolve it to the key id."""
+    """moto 5.2.5 gaps (not role problems): AWS Backup's selection calls are missing and an
+    unknown vault is not AccessDenied as on AWS (patch_backup); ScheduleKeyDeletion with a key
+    ARN (what amazon.aws.kms_key sends) raises KeyError; AWS accepts an ARN. Resolve it to the
+    key id."""
     from moto.kms import models
+
+    patch_backup()
 
     original = models.KmsBackend.schedule_key_deletion
     if getattr(original, "_tradeops_patched", False):

@@ -35,6 +35,12 @@ OLD_LOG_GROUP = "/tradeops/itest/ci/kis-breakout"
 USER_KEYS = {"api_key": "filled-by-the-user", "api_secret": "s3cr3t"}
 
 
+def flat(run):
+    """A run's output with every run of white space made one space (the YAML result format folds
+    long messages across lines)."""
+    return " ".join(run.output.split())
+
+
 def has_tags(actual, expected=None):
     expected = dict(COMMON, **(expected or {}))
     return {k: actual.get(k) for k in expected} == expected
@@ -505,8 +511,8 @@ def test_log_groups_encrypted_with_the_deployment_key(moto, deployment):
     assert {g["logGroupName"]: g.get("kmsKeyId") for g in groups} == dict(
         {g["logGroupName"]: key_arn for g in groups}, **{OLD_LOG_GROUP: None})
     for run in (deployment["first"], deployment["second"]):
-        assert "Log group(s) %s were created without the deployment's" % OLD_LOG_GROUP in run.output
-        assert "aws logs associate-kms-key --log-group-name <group> --kms-key-id %s" % key_arn in run.output
+        assert "Log group(s) %s were created without the deployment's" % OLD_LOG_GROUP in flat(run)
+        assert "aws logs associate-kms-key --log-group-name <group> --kms-key-id %s" % key_arn in flat(run)
 
 
 def test_alarm_topic(moto):
@@ -577,6 +583,56 @@ def test_dashboard(moto):
     assert {("TradeOps", "BotHealthy", "Project", PROJECT, "Environment", ENV, "Bot", b) for b in BOTS} <= metrics
 
 
+# --- AWS Backup -------------------------------------------------------------------------------
+
+def backup_plan(moto, name):
+    backup = moto.client("backup")
+    [plan_id] = [p["BackupPlanId"] for p in backup.list_backup_plans()["BackupPlansList"]
+                 if p["BackupPlanName"] == name]
+    return plan_id, backup.get_backup_plan(BackupPlanId=plan_id)["BackupPlan"]
+
+
+def backup_selection(moto, plan_id):
+    """moto 5.2.5 has no backup selections: these are the stand-in's (moto_sandbox.patch_backup)."""
+    backup = moto.client("backup")
+    [listed] = backup.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"]
+    return backup.get_backup_selection(BackupPlanId=plan_id, SelectionId=listed["SelectionId"])["BackupSelection"]
+
+
+def test_backup_vault_plan_and_selection(moto):
+    backup, iam = moto.client("backup"), moto.client("iam")
+    account = moto.client("sts").get_caller_identity()["Account"]
+    key_arn = moto.client("kms").describe_key(KeyId="alias/" + PREFIX)["KeyMetadata"]["Arn"]
+    vault = backup.describe_backup_vault(BackupVaultName=PREFIX)
+    assert vault["EncryptionKeyArn"] == key_arn
+    assert has_tags(backup.list_tags(ResourceArn=vault["BackupVaultArn"])["Tags"])
+    plan_id, plan = backup_plan(moto, PREFIX)
+    [rule] = plan["Rules"]
+    assert (rule["RuleName"], rule["TargetBackupVaultName"], rule["ScheduleExpression"]) == (
+        "daily", PREFIX, "cron(0 3 * * ? *)")
+    assert rule["Lifecycle"] == {"DeleteAfterDays": 7}
+    assert (rule["StartWindowMinutes"], rule["CompletionWindowMinutes"]) == (60, 360)
+    selection = backup_selection(moto, plan_id)
+    cluster = moto.client("rds").describe_db_clusters(DBClusterIdentifier=PREFIX)["DBClusters"][0]
+    assert selection["SelectionName"] == PREFIX
+    assert selection["Resources"] == [cluster["DBClusterArn"], "arn:aws:ec2:*:*:volume/*"]
+    assert selection["Conditions"]["StringEquals"] == [
+        {"ConditionKey": "aws:ResourceTag/Project", "ConditionValue": PROJECT},
+        {"ConditionKey": "aws:ResourceTag/Environment", "ConditionValue": ENV}]
+    role = iam.get_role(RoleName=PREFIX + "-backup")["Role"]
+    assert selection["IamRoleArn"] == role["Arn"]
+    [trust] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "backup.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": account}}
+    assert sorted(p["PolicyName"] for p in iam.list_attached_role_policies(RoleName=PREFIX + "-backup")[
+        "AttachedPolicies"]) == ["AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores"]
+    # the selection's conditions select the bot hosts' root volumes: they carry the deployment's tags
+    for host in bot_instances(moto).values():
+        root = [m for m in host["BlockDeviceMappings"] if m["DeviceName"] == "/dev/xvda"][0]["Ebs"]["VolumeId"]
+        volume = moto.client("ec2").describe_volumes(VolumeIds=[root])["Volumes"][0]
+        assert has_tags(tags(volume["Tags"]))
+
+
 # --- a second, independent deployment ---------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -607,6 +663,9 @@ def test_second_deployment_python_only_free_tier(moto, second):
     assert set(hosts) == {"paper"} and tags(hosts["paper"]["Tags"])["BotKind"] == "python"
     database = json.loads(moto.client("ssm").get_parameter(Name="/itest2/prod/database")["Parameter"]["Value"])
     assert (database["engine"], database["port"]) == ("postgres", 5432)
+    # the free tier's database is an RDS instance: AWS Backup selects the instance
+    selection = backup_selection(moto, backup_plan(moto, PREFIX2)[0])
+    assert selection["Resources"][0] == instance["DBInstanceArn"]
 
 
 def test_second_deployment_leaves_the_first_alone(moto, second):
@@ -641,6 +700,11 @@ MOTO_GAPS = {
 @pytest.mark.parametrize("project", [PROJECT, PROJECT2])
 def test_teardown_removes_everything(moto, second, project):
     prefix = PREFIX if project == PROJECT else PREFIX2
+    if project == PROJECT2:
+        # prod's vault holds backups (moto runs no backup job: its count is set in moto's own model)
+        from moto.backup.models import backup_backends
+        account = moto.client("sts").get_caller_identity()["Account"]
+        backup_backends[account]["us-east-1"].vaults[prefix].num_of_recovery_points = 2
     run = playbook(moto, "teardown.yml", "confirm_teardown=" + project, "cache_delete_wait=false",
                    *(SECOND if project == PROJECT2 else []))
     print("teardown %s: %.1f s" % (project, run.seconds))
@@ -672,6 +736,8 @@ def test_teardown_removes_everything(moto, second, project):
             continue  # prod: scheduled for deletion, restorable for 30 days (AWS behaviour)
         if ":snapshot:%s-final-" % prefix in arn and project == PROJECT2:
             continue  # the final snapshot prod keeps on purpose (checked below)
+        if arn.endswith(":backup-vault:" + prefix) and project == PROJECT2:
+            continue  # the vault that holds recovery points is kept on purpose (checked below)
         if any(gap in arn for gap in MOTO_GAPS):
             continue
         remaining.append(arn)
@@ -701,3 +767,14 @@ def test_teardown_removes_everything(moto, second, project):
     assert not cloudwatch.describe_alarms(AlarmNamePrefix=prefix + "-")["MetricAlarms"]
     assert not [d for d in cloudwatch.list_dashboards()["DashboardEntries"] if d["DashboardName"] == prefix]
     assert not moto.client("ssm").get_parameters_by_path(Path="/%s/" % project, Recursive=True)["Parameters"]
+    # the plan, its selection and role go; the vault too unless it holds recovery points (prod's, set
+    # above): then it stays, and the KMS key that encrypts it, and the output says so
+    backup = moto.client("backup")
+    assert not [p for p in backup.list_backup_plans()["BackupPlansList"] if p["BackupPlanName"] == prefix]
+    vaults = [v for v in backup.list_backup_vaults()["BackupVaultList"] if v["BackupVaultName"] == prefix]
+    if project == PROJECT2:
+        assert len(vaults) == 1 and "The backup vault %s is kept: it holds 2 recovery point(s)" % prefix in flat(run)
+        assert "backup vault " + prefix in flat(run).split("is kept (about 1 USD a month)")[1]
+    else:
+        assert vaults == [] and "The backup vault %s is kept" % prefix not in run.output
+

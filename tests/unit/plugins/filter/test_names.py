@@ -36,6 +36,7 @@ def test_name_limits_hold_the_longest_form_of_each_name():
     assert len(snapshot) == len("pppppppppp-env") + naming.FINAL_SNAPSHOT_SUFFIX_LENGTH and limit == 63
     assert "IAM role name" not in limits  # the roles are the bots' own: name_limits(..., bots)
     assert limits["IAM role name of the VPC flow logs"] == ["pppppppppp-env-flow-logs", 64]
+    assert limits["IAM role name of AWS Backup"] == ["pppppppppp-env-backup", 64]
     with_bots = naming.name_limits("p" * 10, "env", [{"name": "paper", "kind": "python"}, "not a bot", {}])
     assert with_bots["IAM role name of bot paper"] == ["pppppppppp-env-paper", 64]
     assert len(with_bots) == len(limits) + 1
