@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters giving a bot's own IAM documents (plugins/module_utils/iam_policy.py)."""
+"""Filters giving a bot's own IAM documents and its secrets' resource policies (plugins/module_utils/iam_policy.py)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -31,9 +31,28 @@ def bot_host_policy(bot, project, environment, region, account_id, secret_arns, 
         raise AnsibleFilterError(str(e))
 
 
+def secret_resource_policy(secret_name, bots, project, environment, account_id, admin_arns, partition="aws"):
+    """The resource policy of a secret: only the bots that read it and the administrators."""
+    try:
+        return iam_policy.secret_resource_policy(secret_name, bots, project, environment, str(account_id),
+                                                 admin_arns, partition)
+    except iam_policy.PolicyError as e:
+        raise AnsibleFilterError(str(e))
+
+
+def principal_arn(caller_arn, role_arn=None):
+    """The aws:PrincipalArn of a caller (aws_caller_info's arn; role_arn for a role session)."""
+    try:
+        return iam_policy.principal_arn(caller_arn, role_arn)
+    except iam_policy.PolicyError as e:
+        raise AnsibleFilterError(str(e))
+
+
 class FilterModule(object):
     def filters(self):
         return {
             "bot_secret_names": bot_secret_names,
             "bot_host_policy": bot_host_policy,
+            "secret_resource_policy": secret_resource_policy,
+            "principal_arn": principal_arn,
         }

@@ -13,6 +13,14 @@ behaviour comes from:
 - cloudwatch:PutMetricData has no resource-level permission: the resource is "*", limited by
   the cloudwatch:namespace condition key (CloudWatch User Guide, "Using condition keys to limit
   access to CloudWatch namespaces").
+- A secret's resource policy (secret_resource_policy) names principals by the aws:PrincipalArn
+  condition key only, never in a Principal element: IAM resolves a Principal to the principal's
+  unique id when the policy is stored and refuses one that does not exist yet, a condition value
+  is a plain string (IAM User Guide, "AWS global condition context keys", aws:PrincipalArn; for
+  a role session its value is the role's ARN, path included). The policy can therefore be put
+  when the secret is created, before the bots' roles exist. The shape is the one Prowler's check
+  secretsmanager_has_restrictive_resource_policy accepts: a Deny of secretsmanager:* to Principal
+  "*" with one StringNotEquals aws:PrincipalArn condition listing role or user ARNs.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -42,6 +50,75 @@ def bot_secret_names(bot, project, environment):
     if bot.get("cache"):
         names.append(deployment["secret_redis_auth"])
     return sorted(set(names))
+
+
+def bot_role_arn(bot, project, environment, account_id, partition="aws"):
+    """The ARN of a bot's own IAM role (its name and path from naming.py), as aws:PrincipalArn
+    carries it for the role's sessions."""
+    deployment = naming.deployment_names(project, environment)
+    return "arn:%s:iam::%s:role%s%s" % (partition, account_id, deployment["iam_path"],
+                                        naming.bot_names(bot, project, environment)["iam_role"])
+
+
+def secret_resource_policy(secret_name, bots, project, environment, account_id, admin_arns, partition="aws"):
+    """The resource policy of one of the deployment's secrets.
+
+    bots: tradeops_bots; the roles of the bots that read the secret (bot_secret_names) may read
+    it. admin_arns: the role or user ARNs that manage the deployment (the one running the
+    collection). Statements:
+    DenyAllButReadersAndAdministrators: every other principal is refused every Secrets Manager
+    action on the secret, the account's root user and administrators included;
+    ReadersOnlyRead: the bots' roles are refused everything but SECRET_ACTIONS on it, whatever
+    policy their roles are given later.
+    """
+    if not (isinstance(account_id, str) and account_id.isdigit() and len(account_id) == 12):
+        raise PolicyError("the AWS account id must be 12 digits, got %r" % (account_id,))
+    admins = sorted(set(admin_arns or []))
+    if not admins:
+        raise PolicyError("secret %s: no administrator ARN given; the policy would lock everyone but the "
+                          "bots out of it" % secret_name)
+    readers = sorted(set(bot_role_arn(bot, project, environment, account_id, partition)
+                         for bot in bots or [] if secret_name in bot_secret_names(bot, project, environment)))
+    statements = [{
+        "Sid": "DenyAllButReadersAndAdministrators",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "secretsmanager:*",
+        "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:PrincipalArn": sorted(set(readers + admins))}},
+    }]
+    readers_only = [arn for arn in readers if arn not in admins]
+    if readers_only:
+        statements.append({
+            "Sid": "ReadersOnlyRead",
+            "Effect": "Deny",
+            "Principal": "*",
+            "NotAction": SECRET_ACTIONS,
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:PrincipalArn": readers_only}},
+        })
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def principal_arn(caller_arn, role_arn=None):
+    """The aws:PrincipalArn of the caller GetCallerIdentity describes (caller_arn).
+
+    An assumed-role session (arn:...:sts::<account>:assumed-role/<role>/<session>) is its role:
+    role_arn, the role's ARN with its path (iam:GetRole), is required then. A user is its user ARN
+    (some AWS stand-ins answer it under sts; IAM's ARN is under iam). Anything else is returned
+    unchanged (the root user, a federated user)."""
+    parts = (caller_arn or "").split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn":
+        raise PolicyError("not an ARN: %r" % (caller_arn,))
+    if parts[2] == "sts" and parts[5].startswith("assumed-role/"):
+        role = parts[5].split("/")[1]
+        if not role_arn or not role_arn.endswith("/" + role):
+            raise PolicyError("%s is a session of role %s: its role ARN (with path) is needed, got %r"
+                              % (caller_arn, role, role_arn))
+        return role_arn
+    if parts[2] == "sts" and parts[5].startswith("user/"):
+        return "arn:%s:iam::%s:%s" % (parts[1], parts[4], parts[5])
+    return caller_arn
 
 
 def bot_host_policy(bot, project, environment, region, account_id, secret_arns, kms_key_arns, partition="aws"):

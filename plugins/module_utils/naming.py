@@ -18,6 +18,7 @@ LIMITS = {
     "database_final_snapshot_id": ("RDS final snapshot identifier", 63),
     "flow_log_role": ("IAM role name of the VPC flow logs", 64),
     "budget": ("AWS Budgets budget name", 100),
+    "backup_role": ("IAM role name of AWS Backup", 64),
 }
 # The same for the names made from a bot's name as well (bot_names): label, limit.
 BOT_LIMITS = {
@@ -61,6 +62,8 @@ def deployment_names(project, environment):
         "flow_log_role": base + "-flow-logs",
         # AWS Budgets: the deployment's monthly cost budget (account_baseline role)
         "budget": base + "-monthly",
+        # AWS Backup: the vault, plan and selection are named base; the role it works with
+        "backup_role": base + "-backup",
         "metric_namespace": "TradeOps",
         "health_metric": "BotHealthy",
         # The CloudWatch agent's own metrics (memory, disk, swap)

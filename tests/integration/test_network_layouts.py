@@ -90,7 +90,10 @@ def snapshot(moto, project):
                  if e["State"].lower() != "deleted"]
     groups = {g["GroupName"]: g for g in ec2.describe_security_groups(Filters=in_vpc)["SecurityGroups"]}
     igws = ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])
+    acls = {tags(a.get("Tags")).get("Name", "default" if a["IsDefault"] else a["NetworkAclId"]): a
+            for a in ec2.describe_network_acls(Filters=in_vpc)["NetworkAcls"]}
     return {
+        "acls": acls,
         "vpc": vpcs[0],
         "subnets": {s["CidrBlock"]: s for s in subnets},
         "tables": tables,
@@ -125,6 +128,7 @@ def leftovers(moto, project):
         "addresses": [a["AllocationId"] for a in tagged(ec2.describe_addresses()["Addresses"])],
         "security groups": [g["GroupId"] for g in ec2.describe_security_groups(Filters=by_tag)["SecurityGroups"]],
         "flow logs": [f["FlowLogId"] for f in tagged(ec2.describe_flow_logs()["FlowLogs"])],
+        "network acls": [a["NetworkAclId"] for a in ec2.describe_network_acls(Filters=by_tag)["NetworkAcls"]],
         "flow log groups": [g["logGroupName"] for g in moto.client("logs").describe_log_groups(
             logGroupNamePrefix="/tradeops/%s/" % project)["logGroups"]],
         "roles": [r["RoleName"] for r in moto.client("iam").list_roles()["Roles"]
@@ -399,6 +403,40 @@ def test_turning_down_removes_what_is_no_longer_wanted(teardowns, waves):
     check_endpoints(state, out, "nltf", ["s3", "secretsmanager"],
                     ["10.0.10.0/24", "10.0.11.0/24", "10.0.12.0/24"],
                     ["nltf-ci-private-%s" % z for z in (A, B, C)])
+
+
+def acl_entries(acl):
+    """(egress, rule, protocol, action, block) of a network ACL's own entries (not AWS's final deny
+    rule 32767, which moto 5.2.5 does not list for an ACL it did not make itself)."""
+    return {(e["Egress"], e["RuleNumber"], e["Protocol"], e["RuleAction"], e["CidrBlock"])
+            for e in acl["Entries"] if e["RuleNumber"] < 32767}
+
+
+# Which subnets hold only data services, per layout: the private ones, the data tier of tiered.
+DATA_SUBNETS = {
+    "public_private": {"10.0.2.0/24", "10.0.3.0/24"},
+    "public_only": set(),
+    "tiered": {"10.0.20.0/24", "10.0.21.0/24", "10.0.22.0/24"},
+    "tiered_full": {"10.0.20.0/24", "10.0.21.0/24", "10.0.22.0/24"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEPLOYMENTS))
+def test_data_subnets_admit_only_the_vpc(waves, name):
+    """The data subnets (and only they) have a network ACL that admits the VPC's block only, both ways;
+    the public and app subnets (hosts, NAT gateways, endpoints of tiered) keep the default one."""
+    state, project = waves["state"][name], DEPLOYMENTS[name][0]
+    acls, cidr = state["acls"], state["cidr_of"]
+    if not DATA_SUBNETS[name]:
+        assert set(acls) == {"default"}
+        return
+    assert set(acls) == {"default", "%s-ci-data" % project}
+    acl = acls["%s-ci-data" % project]
+    assert has_common_tags(acl, project, "%s-ci-data" % project)
+    assert {cidr[a["SubnetId"]] for a in acl["Associations"]} == DATA_SUBNETS[name]
+    assert acl_entries(acl) == {(False, 100, "-1", "allow", "10.0.0.0/16"), (True, 100, "-1", "allow", "10.0.0.0/16")}
+    others = {cidr[a["SubnetId"]] for a in acls["default"]["Associations"]}
+    assert others == set(state["subnets"]) - DATA_SUBNETS[name]
 
 
 @pytest.mark.parametrize("name", sorted(DEPLOYMENTS))

@@ -91,6 +91,12 @@ CASES = {
     "log-retention-not-accepted": ("monitoring_log_retention_days=45", "monitoring_log_retention_days"),
     "alarm-email-invalid": ("monitoring_alarm_email=ops-at-example", "monitoring_alarm_email"),
     "public-key-invalid": ("instance_public_key=not-a-key", "instance_public_key"),
+    "secrets-admin-not-an-arn": ({"secrets_admin_principal_arns": ["admin"]}, "secrets_admin_principal_arns"),
+    "secrets-admin-wildcard": ({"secrets_admin_principal_arns": ["arn:aws:iam::123456789012:role/ops*"]},
+                               "secrets_admin_principal_arns"),
+    "backup-plan-retention-zero": ("backup_plan_retention_days=0", "backup_plan_retention_days"),
+    "backup-plan-completion-window-short": ({"backup_plan_completion_window_minutes": 90},
+                                            "backup_plan_completion_window_minutes"),
 }
 
 

@@ -33,6 +33,7 @@ SECOND = [
     {"tradeops_bots": [{"name": "paper", "kind": "python", "version": "0.1.0", "package": "paper-bot==0.1.0",
                         "command": "paper-bot", "database": True, "cache": True}]},
 ]
+OLD_LOG_GROUP = "/tradeops/itest/ci/kis-breakout"
 USER_KEYS = {"api_key": "filled-by-the-user", "api_secret": "s3cr3t"}
 # The first deployment turns the account baseline on (CloudTrail, GuardDuty, EBS encryption by
 # default, its budget); moto's account and the names of plugins/module_utils/naming.py.
@@ -41,6 +42,12 @@ ACCOUNT = "123456789012"
 TRAIL, TRAIL_KEY = "tradeops-account-trail", "alias/tradeops-cloudtrail"
 TRAIL_BUCKET = "tradeops-cloudtrail-%s-us-east-1" % ACCOUNT
 TRAIL_ARN = "arn:aws:cloudtrail:us-east-1:%s:trail/%s" % (ACCOUNT, TRAIL)
+
+
+def flat(run):
+    """A run's output with every run of white space made one space (the YAML result format folds
+    long messages across lines)."""
+    return " ".join(run.output.split())
 
 
 def has_tags(actual, expected=None):
@@ -74,6 +81,8 @@ def deployment(moto, keydir):
     under the recorder."""
     key = "instance_private_key_file=%s/%s.pem" % (keydir, PREFIX)
     legacy_role(moto)
+    # a bot's log group an earlier release made, without a key (CloudWatch Logs sets one at creation only)
+    moto.client("logs").create_log_group(logGroupName=OLD_LOG_GROUP)
     moto.start_recording()
     first = playbook(moto, "provision.yml", key, BASELINE)
     first_requests = moto.stop_recording()
@@ -222,6 +231,19 @@ def test_kms_key(moto):
     key = kms.describe_key(KeyId=alias["TargetKeyId"])["KeyMetadata"]
     assert key["KeyManager"] == "CUSTOMER" and key["KeyState"] == "Enabled"
     assert kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"] is True
+    account = moto.client("sts").get_caller_identity()["Account"]
+    policy = json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
+    found = {s["Sid"]: s for s in policy["Statement"]}
+    assert set(found) == {"EnableIAMPolicies", "AllowCloudWatchLogsForTheDeploymentsLogGroups"}
+    assert found["EnableIAMPolicies"]["Principal"] == {"AWS": "arn:aws:iam::%s:root" % account}
+    assert found["EnableIAMPolicies"]["Action"] == "kms:*"
+    logs = found["AllowCloudWatchLogsForTheDeploymentsLogGroups"]
+    assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    assert "kms:GenerateDataKey*" in logs["Action"] and "kms:Decrypt*" in logs["Action"]
+    groups = "arn:aws:logs:us-east-1:%s:log-group:" % account
+    assert logs["Condition"] == {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": [
+        groups + "/tradeops/itest/ci/*", groups + "/aws/rds/cluster/%s/*" % PREFIX,
+        groups + "/aws/rds/instance/%s/*" % PREFIX]}}
     assert has_tags({t["TagKey"]: t["TagValue"] for t in kms.list_resource_tags(KeyId=key["KeyId"])["Tags"]})
 
 
@@ -314,6 +336,33 @@ def test_one_identity_per_bot(moto):
     kis = sm.describe_secret(SecretId="itest/ci/kis")["ARN"]
     xmaker = iam.get_role_policy(RoleName=PREFIX + "-xmaker", PolicyName=PREFIX + "-xmaker")["PolicyDocument"]
     assert kis not in json.dumps(xmaker)
+
+
+def test_secret_resource_policies(moto):
+    """Each secret refuses every principal but the roles of the bots that read it (read only) and
+    the one who provisioned (moto's caller), and names nobody in a Principal element."""
+    sm = moto.client("secretsmanager")
+    account = moto.client("sts").get_caller_identity()["Account"]
+    admin = "arn:aws:iam::%s:user/moto" % account
+    role = "arn:aws:iam::%s:role/tradeops/itest/ci/%s-%%s" % (account, PREFIX)
+    readers = {}
+    for bot, names in READS.items():
+        for name in names:
+            readers.setdefault(name, []).append(role % bot)
+    for name, bots in readers.items():
+        policy = json.loads(sm.get_resource_policy(SecretId=name)["ResourcePolicy"])
+        found = {s["Sid"]: s for s in policy["Statement"]}
+        deny = found["DenyAllButReadersAndAdministrators"]
+        assert (deny["Effect"], deny["Principal"], deny["Action"], deny["Resource"]) == (
+            "Deny", "*", "secretsmanager:*", "*"), name
+        assert deny["Condition"] == {"StringNotEquals": {"aws:PrincipalArn": sorted(bots + [admin])}}, name
+        only = found["ReadersOnlyRead"]
+        assert only["NotAction"] == ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
+        assert only["Condition"] == {"StringEquals": {"aws:PrincipalArn": sorted(bots)}}, name
+        # every reader named is a role that exists (created after the policy, by the iam role)
+        iam = moto.client("iam")
+        for arn in bots:
+            assert iam.get_role(RoleName=arn.rsplit("/", 1)[1])["Role"]["Arn"] == arn
 
 
 # --- data services ----------------------------------------------------------------------------
@@ -490,6 +539,21 @@ def test_log_groups(moto):
         assert has_tags(logs.list_tags_log_group(logGroupName=group["logGroupName"])["tags"])
 
 
+def test_log_groups_encrypted_with_the_deployment_key(moto, deployment):
+    """Every log group the deployment creates names its key; one made before (OLD_LOG_GROUP) cannot
+    get it from the module and is reported, with the command that encrypts it."""
+    key_arn = moto.client("kms").describe_key(KeyId="alias/" + PREFIX)["KeyMetadata"]["Arn"]
+    logs = moto.client("logs")
+    groups = [g for prefix in ("/tradeops/itest/ci/", "/aws/rds/cluster/%s/" % PREFIX)
+              for g in logs.describe_log_groups(logGroupNamePrefix=prefix)["logGroups"]]
+    assert len(groups) == 5  # two bots, the flow log, the database's error and slow query logs
+    assert {g["logGroupName"]: g.get("kmsKeyId") for g in groups} == dict(
+        {g["logGroupName"]: key_arn for g in groups}, **{OLD_LOG_GROUP: None})
+    for run in (deployment["first"], deployment["second"]):
+        assert "Log group(s) %s were created without the deployment's" % OLD_LOG_GROUP in flat(run)
+        assert "aws logs associate-kms-key --log-group-name <group> --kms-key-id %s" % key_arn in flat(run)
+
+
 def test_alarm_topic(moto):
     sns = moto.client("sns")
     arn = [t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":" + PREFIX + "-alarms")][0]
@@ -630,6 +694,54 @@ def test_budget_of_the_estimate_alerting_the_alarm_topic(moto, deployment):
     assert (publish["Principal"], publish["Action"], publish["Resource"]) == (
         {"Service": ["budgets.amazonaws.com"]}, "SNS:Publish", topic)
     assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+# --- AWS Backup -------------------------------------------------------------------------------
+
+def backup_plan(moto, name):
+    backup = moto.client("backup")
+    [plan_id] = [p["BackupPlanId"] for p in backup.list_backup_plans()["BackupPlansList"]
+                 if p["BackupPlanName"] == name]
+    return plan_id, backup.get_backup_plan(BackupPlanId=plan_id)["BackupPlan"]
+
+
+def backup_selection(moto, plan_id):
+    """moto 5.2.5 has no backup selections: these are the stand-in's (moto_sandbox.patch_backup)."""
+    backup = moto.client("backup")
+    [listed] = backup.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"]
+    return backup.get_backup_selection(BackupPlanId=plan_id, SelectionId=listed["SelectionId"])["BackupSelection"]
+
+
+def test_backup_vault_plan_and_selection(moto):
+    backup, iam = moto.client("backup"), moto.client("iam")
+    account = moto.client("sts").get_caller_identity()["Account"]
+    key_arn = moto.client("kms").describe_key(KeyId="alias/" + PREFIX)["KeyMetadata"]["Arn"]
+    vault = backup.describe_backup_vault(BackupVaultName=PREFIX)
+    assert vault["EncryptionKeyArn"] == key_arn
+    assert has_tags(backup.list_tags(ResourceArn=vault["BackupVaultArn"])["Tags"])
+    plan_id, plan = backup_plan(moto, PREFIX)
+    [rule] = plan["Rules"]
+    assert (rule["RuleName"], rule["TargetBackupVaultName"], rule["ScheduleExpression"]) == (
+        "daily", PREFIX, "cron(0 3 * * ? *)")
+    assert rule["Lifecycle"] == {"DeleteAfterDays": 7}
+    assert (rule["StartWindowMinutes"], rule["CompletionWindowMinutes"]) == (60, 360)
+    selection = backup_selection(moto, plan_id)
+    cluster = moto.client("rds").describe_db_clusters(DBClusterIdentifier=PREFIX)["DBClusters"][0]
+    assert selection["SelectionName"] == PREFIX
+    assert selection["Resources"] == [cluster["DBClusterArn"], "arn:aws:ec2:*:*:volume/*"]
+    assert selection["Conditions"]["StringEquals"] == [
+        {"ConditionKey": "aws:ResourceTag/Project", "ConditionValue": PROJECT},
+        {"ConditionKey": "aws:ResourceTag/Environment", "ConditionValue": ENV}]
+    role = iam.get_role(RoleName=PREFIX + "-backup")["Role"]
+    assert selection["IamRoleArn"] == role["Arn"]
+    [trust] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "backup.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": account}}
+    assert sorted(p["PolicyName"] for p in iam.list_attached_role_policies(RoleName=PREFIX + "-backup")[
+        "AttachedPolicies"]) == ["AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores"]
+    # the selection's conditions select the bot hosts' root volumes: they carry the deployment's tags
+    for host in bot_instances(moto).values():
+        root = [m for m in host["BlockDeviceMappings"] if m["DeviceName"] == "/dev/xvda"][0]["Ebs"]["VolumeId"]
+        volume = moto.client("ec2").describe_volumes(VolumeIds=[root])["Volumes"][0]
+        assert has_tags(tags(volume["Tags"]))
 
 
 # --- a second, independent deployment ---------------------------------------------------------
@@ -666,6 +778,9 @@ def test_second_deployment_python_only_free_tier(moto, second):
     assert set(hosts) == {"paper"} and tags(hosts["paper"]["Tags"])["BotKind"] == "python"
     database = json.loads(moto.client("ssm").get_parameter(Name="/itest2/prod/database")["Parameter"]["Value"])
     assert (database["engine"], database["port"]) == ("postgres", 5432)
+    # the free tier's database is an RDS instance: AWS Backup selects the instance
+    selection = backup_selection(moto, backup_plan(moto, PREFIX2)[0])
+    assert selection["Resources"][0] == instance["DBInstanceArn"]
 
 
 def test_second_deployment_leaves_the_first_alone(moto, second):
@@ -710,6 +825,11 @@ def account_baseline(moto):
 def test_teardown_removes_everything(moto, second, project):
     prefix = PREFIX if project == PROJECT else PREFIX2
     # The second teardown also removes the account-wide baseline (the first one made it).
+    if project == PROJECT2:
+        # prod's vault holds backups (moto runs no backup job: its count is set in moto's own model)
+        from moto.backup.models import backup_backends
+        account = moto.client("sts").get_caller_identity()["Account"]
+        backup_backends[account]["us-east-1"].vaults[prefix].num_of_recovery_points = 2
     run = playbook(moto, "teardown.yml", "confirm_teardown=" + project, "cache_delete_wait=false",
                    *(SECOND + ["account_baseline_remove_account_wide=true"] if project == PROJECT2 else []))
     print("teardown %s: %.1f s" % (project, run.seconds))
@@ -741,6 +861,8 @@ def test_teardown_removes_everything(moto, second, project):
             continue  # prod: scheduled for deletion, restorable for 30 days (AWS behaviour)
         if ":snapshot:%s-final-" % prefix in arn and project == PROJECT2:
             continue  # the final snapshot prod keeps on purpose (checked below)
+        if arn.endswith(":backup-vault:" + prefix) and project == PROJECT2:
+            continue  # the vault that holds recovery points is kept on purpose (checked below)
         if any(gap in arn for gap in MOTO_GAPS):
             continue
         remaining.append(arn)
@@ -784,3 +906,14 @@ def test_teardown_removes_everything(moto, second, project):
         # Asked for: the trail, the detector and the EBS setting go; the logs and their key stay.
         assert (trails, detectors, ebs, bucket, key) == ([], [], False, True, "Enabled")
         assert "Removed the trail" in run.output and TRAIL_BUCKET in run.output
+    # the plan, its selection and role go; the vault too unless it holds recovery points (prod's, set
+    # above): then it stays, and the KMS key that encrypts it, and the output says so
+    backup = moto.client("backup")
+    assert not [p for p in backup.list_backup_plans()["BackupPlansList"] if p["BackupPlanName"] == prefix]
+    vaults = [v for v in backup.list_backup_vaults()["BackupVaultList"] if v["BackupVaultName"] == prefix]
+    if project == PROJECT2:
+        assert len(vaults) == 1 and "The backup vault %s is kept: it holds 2 recovery point(s)" % prefix in flat(run)
+        assert "backup vault " + prefix in flat(run).split("is kept (about 1 USD a month)")[1]
+    else:
+        assert vaults == [] and "The backup vault %s is kept" % prefix not in run.output
+

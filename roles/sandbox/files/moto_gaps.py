@@ -23,6 +23,13 @@ reference describes, no more:
   only by name and silently keeps the trail; AWS takes either.
 - AWS Budgets UpdateBudget, DescribeSubscribersForNotification, CreateSubscriber,
   DeleteSubscriber (moto keeps each notification's subscribers but serves none of these).
+- AWS Backup: DescribeBackupVault of a vault that does not exist is refused with
+  AccessDeniedException on AWS (what amazon.aws.backup_vault expects), moto answers
+  ResourceNotFoundException; moto's DescribeBackupVault leaves out NumberOfRecoveryPoints and
+  its DeleteBackupVault deletes a vault that holds recovery points (AWS refuses with
+  InvalidRequestException); the selection calls (CreateBackupSelection, GetBackupSelection,
+  ListBackupSelections, DeleteBackupSelection) are missing: kept per plan as AWS answers them
+  (no resource is ever backed up: moto runs no backup job).
 """
 
 import json
@@ -196,6 +203,84 @@ def _budgets():
     BudgetsResponse.delete_subscriber = delete_subscriber
 
 
+def _backup():
+    """AWS Backup as AWS answers it where moto 5.2.5 differs: an unknown vault is AccessDenied, and
+    the selection calls moto lacks, on its backup backend and responses (the selections live in
+    the backend, so they are saved with the state)."""
+    import time
+
+    from moto.backup import models as backup_models
+    from moto.backup import responses as backup_responses
+    from moto.core.exceptions import JsonRESTError
+    from moto.moto_api._internal import mock_random
+    backend_class = backup_models.BackupBackend
+    describe_vault = backend_class.describe_backup_vault
+
+    def describe_backup_vault(self, backup_vault_name):
+        if backup_vault_name not in self.vaults:
+            error = JsonRESTError("AccessDeniedException", "Insufficient privileges to perform this action.")
+            error.code = 403
+            raise error
+        return describe_vault(self, backup_vault_name)
+
+    backend_class.describe_backup_vault = describe_backup_vault
+    # DescribeBackupVault's NumberOfRecoveryPoints (moto's serializer reads the attribute of that name).
+    backup_models.Vault.number_of_recovery_points = property(lambda vault: vault.num_of_recovery_points)
+    delete_vault = backend_class.delete_backup_vault
+
+    def delete_backup_vault(self, backup_vault_name):
+        vault = self.vaults.get(backup_vault_name)
+        if vault is not None and vault.num_of_recovery_points:
+            raise JsonRESTError("InvalidRequestException",
+                                "Backup vault cannot be deleted because it contains recovery points.")
+        return delete_vault(self, backup_vault_name)
+
+    backend_class.delete_backup_vault = delete_backup_vault
+
+    def selections(backend, plan_id):
+        if plan_id not in backend.plans:
+            raise backup_models.ResourceNotFoundException(msg="Backup plan %s not found" % plan_id)
+        return backend.__dict__.setdefault("selections", {}).setdefault(plan_id, {})
+
+    def plan_and_selection(response):
+        parts = response.path.split("?")[0].rstrip("/").split("/")
+        index = parts.index("plans")
+        return parts[index + 1], (parts[index + 3] if len(parts) > index + 3 else None)
+
+    def create_backup_selection(response):
+        plan_id = plan_and_selection(response)[0]
+        params = json.loads(response.body)
+        selection_id = str(mock_random.uuid4())
+        entry = {"SelectionId": selection_id, "BackupPlanId": plan_id, "CreationDate": time.time(),
+                 "CreatorRequestId": params.get("CreatorRequestId") or "", "BackupSelection": params["BackupSelection"]}
+        selections(response.backup_backend, plan_id)[selection_id] = entry
+        return json.dumps({k: entry[k] for k in ("SelectionId", "BackupPlanId", "CreationDate", "CreatorRequestId")})
+
+    def get_backup_selection(response):
+        plan_id, selection_id = plan_and_selection(response)
+        found = selections(response.backup_backend, plan_id)
+        if selection_id not in found:
+            raise backup_models.ResourceNotFoundException(msg="Backup selection %s not found" % selection_id)
+        return json.dumps(found[selection_id])
+
+    def list_backup_selections(response):
+        plan_id = plan_and_selection(response)[0]
+        listed = [{"SelectionId": e["SelectionId"], "SelectionName": e["BackupSelection"]["SelectionName"],
+                   "BackupPlanId": plan_id, "CreationDate": e["CreationDate"],
+                   "CreatorRequestId": e["CreatorRequestId"], "IamRoleArn": e["BackupSelection"]["IamRoleArn"]}
+                  for e in selections(response.backup_backend, plan_id).values()]
+        return json.dumps({"BackupSelectionsList": listed})
+
+    def delete_backup_selection(response):
+        plan_id, selection_id = plan_and_selection(response)
+        if selections(response.backup_backend, plan_id).pop(selection_id, None) is None:
+            raise backup_models.ResourceNotFoundException(msg="Backup selection %s not found" % selection_id)
+        return "{}"
+
+    for handler in (create_backup_selection, get_backup_selection, list_backup_selections, delete_backup_selection):
+        setattr(backup_responses.BackupResponse, handler.__name__, handler)
+
+
 def patch():
     """Add the calls once per process."""
     import moto
@@ -207,4 +292,5 @@ def patch():
     _ec2()
     _cloudtrail()
     _budgets()
+    _backup()
     setattr(moto, PATCHED, True)

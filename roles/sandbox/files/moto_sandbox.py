@@ -1,8 +1,8 @@
 """moto server as the sandbox's AWS API, with the places where moto differs from AWS made to
 behave as AWS does (sandbox only; the roles never see this):
 
-- KMS ScheduleKeyDeletion accepts a key ARN on AWS (amazon.aws.kms_key sends one); moto 5.2
-  only accepts a key id and fails with an internal error.
+- Where moto 5.2.5 lacks an AWS call or answers it otherwise, moto_gaps.py (beside this file)
+  patches it, here and in the tests alike.
 - AWS keeps its resources; moto server keeps them in memory only, so a restart of the sandbox
   container emptied it. With MOTO_SANDBOX_STATE set to a file path, the state is loaded from
   that file before serving and saved to it (pickle; a temporary file in the same directory,
@@ -23,6 +23,7 @@ import collections
 import copyreg
 import functools
 import importlib
+import json
 import operator
 import os
 import pickle

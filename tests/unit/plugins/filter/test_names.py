@@ -38,6 +38,7 @@ def test_name_limits_hold_the_longest_form_of_each_name():
     assert "IAM role name" not in limits  # the roles are the bots' own: name_limits(..., bots)
     assert limits["IAM role name of the VPC flow logs"] == ["pppppppppp-env-flow-logs", 64]
     assert limits["AWS Budgets budget name"] == ["pppppppppp-env-monthly", 100]
+    assert limits["IAM role name of AWS Backup"] == ["pppppppppp-env-backup", 64]
     with_bots = naming.name_limits("p" * 10, "env", [{"name": "paper", "kind": "python"}, "not a bot", {}])
     assert with_bots["IAM role name of bot paper"] == ["pppppppppp-env-paper", 64]
     assert with_bots["database user name of bot paper"] == ["bot_paper", 32]

@@ -90,3 +90,75 @@ def test_filters():
     assert names(["a", {"name": "b"}, "a"]) == ["a", "b"]
     with pytest.raises(AnsibleFilterError, match="expected a list"):
         names("a")
+
+
+# --- the secrets' resource policies -------------------------------------------------------------
+
+ADMIN = "arn:aws:iam::123456789012:role/admin/Operator"
+ROLE_ARN = "arn:aws:iam::123456789012:role/tradeops/tb/prod/tb-prod-%s"
+
+
+def test_secret_policy_admits_its_readers_and_the_administrators_only():
+    policy = iam_policy.secret_resource_policy("tb/prod/db-master", [PAPER, XMAKER], "tb", "prod", ACCOUNT, [ADMIN])
+    found = statements(policy)
+    deny = found["DenyAllButReadersAndAdministrators"]
+    assert (deny["Effect"], deny["Principal"], deny["Action"], deny["Resource"]) == (
+        "Deny", "*", "secretsmanager:*", "*")
+    # paper (Python, no database) does not read db-master: only xmaker and the administrator
+    assert deny["Condition"] == {"StringNotEquals": {"aws:PrincipalArn": sorted([ADMIN, ROLE_ARN % "xmaker"])}}
+    only = found["ReadersOnlyRead"]
+    assert only["NotAction"] == ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
+    assert only["Condition"] == {"StringEquals": {"aws:PrincipalArn": [ROLE_ARN % "xmaker"]}}
+    # principals are named in conditions only: IAM would refuse a Principal that does not exist yet
+    assert {s["Principal"] for s in policy["Statement"]} == {"*"}
+
+
+def test_secret_policy_without_reader_has_the_administrators_only():
+    policy = iam_policy.secret_resource_policy("tb/prod/other", [PAPER], "tb", "prod", ACCOUNT, [ADMIN, ADMIN])
+    assert [s["Sid"] for s in policy["Statement"]] == ["DenyAllButReadersAndAdministrators"]
+    assert policy["Statement"][0]["Condition"]["StringNotEquals"]["aws:PrincipalArn"] == [ADMIN]
+
+
+def test_secret_policy_an_administrator_that_is_a_bot_role_is_not_limited():
+    bot_admin = ROLE_ARN % "paper"
+    policy = iam_policy.secret_resource_policy("tb/prod/kis", [PAPER], "tb", "prod", ACCOUNT, [bot_admin])
+    assert [s["Sid"] for s in policy["Statement"]] == ["DenyAllButReadersAndAdministrators"]
+
+
+@pytest.mark.parametrize("account, admins, message", [
+    ("12345", [ADMIN], "12 digits"),
+    (ACCOUNT, [], "no administrator"),
+])
+def test_secret_policy_refuses(account, admins, message):
+    with pytest.raises(iam_policy.PolicyError, match=message):
+        iam_policy.secret_resource_policy("tb/prod/kis", [PAPER], "tb", "prod", account, admins)
+    with pytest.raises(AnsibleFilterError, match=message):
+        iam_filter.secret_resource_policy("tb/prod/kis", [PAPER], "tb", "prod", account, admins)
+
+
+def test_secret_policy_filter():
+    assert iam_filter.secret_resource_policy("tb/prod/kis", [PAPER], "tb", "prod", 123456789012, [ADMIN]) == \
+        iam_policy.secret_resource_policy("tb/prod/kis", [PAPER], "tb", "prod", ACCOUNT, [ADMIN])
+
+
+@pytest.mark.parametrize("caller, role, expected", [
+    ("arn:aws:sts::123456789012:assumed-role/Operator/me@example.org", ADMIN, ADMIN),
+    ("arn:aws:iam::123456789012:user/ops/alice", None, "arn:aws:iam::123456789012:user/ops/alice"),
+    ("arn:aws:sts::123456789012:user/moto", None, "arn:aws:iam::123456789012:user/moto"),
+    ("arn:aws:iam::123456789012:root", None, "arn:aws:iam::123456789012:root"),
+])
+def test_principal_arn(caller, role, expected):
+    assert iam_policy.principal_arn(caller, role) == expected
+    assert iam_filter.principal_arn(caller, role) == expected
+
+
+@pytest.mark.parametrize("caller, role", [
+    ("not-an-arn", None),
+    ("arn:aws:sts::123456789012:assumed-role/Operator/me", None),
+    ("arn:aws:sts::123456789012:assumed-role/Operator/me", "arn:aws:iam::123456789012:role/Other"),
+])
+def test_principal_arn_refuses(caller, role):
+    with pytest.raises(iam_policy.PolicyError):
+        iam_policy.principal_arn(caller, role)
+    with pytest.raises(AnsibleFilterError):
+        iam_filter.principal_arn(caller, role)
