@@ -694,6 +694,8 @@ def test_budget_of_the_estimate_alerting_the_alarm_topic(moto, deployment):
     assert (publish["Principal"], publish["Action"], publish["Resource"]) == (
         {"Service": ["budgets.amazonaws.com"]}, "SNS:Publish", topic)
     assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+
+
 # --- AWS Backup -------------------------------------------------------------------------------
 
 def backup_plan(moto, name):
@@ -916,4 +918,3 @@ def test_teardown_removes_everything(moto, second, project):
         assert "backup vault " + prefix in flat(run).split("is kept (about 1 USD a month)")[1]
     else:
         assert vaults == [] and "The backup vault %s is kept" % prefix not in run.output
-

@@ -99,12 +99,16 @@ ROLE_ARN = "arn:aws:iam::123456789012:role/tradeops/tb/prod/tb-prod-%s"
 
 
 def test_secret_policy_admits_its_readers_and_the_administrators_only():
-    policy = iam_policy.secret_resource_policy("tb/prod/db-master", [PAPER, XMAKER], "tb", "prod", ACCOUNT, [ADMIN])
+    # no bot reads db-master (each has its own database user): the administrator alone
+    master = iam_policy.secret_resource_policy("tb/prod/db-master", [PAPER, XMAKER], "tb", "prod", ACCOUNT, [ADMIN])
+    assert [s["Sid"] for s in master["Statement"]] == ["DenyAllButReadersAndAdministrators"]
+    assert master["Statement"][0]["Condition"]["StringNotEquals"]["aws:PrincipalArn"] == [ADMIN]
+    policy = iam_policy.secret_resource_policy("tb/prod/xmaker/db", [PAPER, XMAKER], "tb", "prod", ACCOUNT, [ADMIN])
     found = statements(policy)
     deny = found["DenyAllButReadersAndAdministrators"]
     assert (deny["Effect"], deny["Principal"], deny["Action"], deny["Resource"]) == (
         "Deny", "*", "secretsmanager:*", "*")
-    # paper (Python, no database) does not read db-master: only xmaker and the administrator
+    # xmaker's own credential: xmaker and the administrator only
     assert deny["Condition"] == {"StringNotEquals": {"aws:PrincipalArn": sorted([ADMIN, ROLE_ARN % "xmaker"])}}
     only = found["ReadersOnlyRead"]
     assert only["NotAction"] == ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
