@@ -23,7 +23,6 @@ import collections
 import copyreg
 import functools
 import importlib
-import json
 import operator
 import os
 import pickle
