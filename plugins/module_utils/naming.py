@@ -184,6 +184,8 @@ def bot_names(bot, project, environment):
         "db_user": "bot_" + name.replace("-", "_"),
         "db_name": "bot_" + name.replace("-", "_"),
         "db_secret": "%s/%s/db" % (deployment["secret_prefix"], name),
+        # The CA bundle that verifies the database's certificate on the bot's host
+        "database_ca_file": deployment["database_ca_file"],
         "inventory_group": inventory_group(name),
     })
     return names
